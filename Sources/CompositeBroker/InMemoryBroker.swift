@@ -1,0 +1,158 @@
+public import CompositeCore
+import Synchronization
+
+/// A broker in memory with Pulsar's delivery semantics, for replays and tests.
+///
+/// Subscriptions track individual acknowledgements; a new consumer on a subscription gets every unacknowledged
+/// message again. Messages keep their order within a topic; how topics interleave for a consumer is chosen by
+/// ``Configuration/interleaving``. Nothing survives the process.
+public final class InMemoryBroker: MessageBroker {
+    public struct Configuration: Sendable {
+        public enum Interleaving: Sendable, Hashable {
+            /// Topics interleave in the order messages were published across all topics.
+            case publishOrder
+            /// Topics interleave randomly (each topic's own order kept), reproducibly from the seed.
+            case random(seed: UInt64)
+        }
+
+        public enum PublishClock: Sendable, Hashable {
+            /// Published messages get the latest publish time already on their topic, so publishing adds no
+            /// event time of its own (replays of recorded streams).
+            case logical
+            /// Published messages get the caller-supplied time.
+            case fixed(Timestamp)
+        }
+
+        /// Default: ``Interleaving/publishOrder``.
+        public var interleaving: Interleaving = .publishOrder
+        /// Every Nth delivery is delivered a second time right after, as brokers do after lost acknowledgements.
+        /// Default: `nil` (never).
+        public var duplicateEvery: Int?
+        /// Default: ``PublishClock/logical``.
+        public var publishClock: PublishClock = .logical
+
+        public init(interleaving: Interleaving = .publishOrder, duplicateEvery: Int? = nil, publishClock: PublishClock = .logical) {
+            self.interleaving = interleaving
+            self.duplicateEvery = duplicateEvery
+            self.publishClock = publishClock
+        }
+    }
+
+    struct StoredMessage {
+        var message: BrokerMessage
+        /// Position across all topics, for ``Configuration/Interleaving/publishOrder``.
+        var sequence: UInt64
+        /// Published through ``publish(_:to:)`` rather than loaded with ``load(_:to:publishTime:)``.
+        var published: Bool
+    }
+
+    struct Subscription {
+        var acknowledged: Set<UInt64> = []
+        var consumerGeneration = 0
+    }
+
+    struct State {
+        var topics: [String: [StoredMessage]] = [:]
+        var subscriptions: [String: [String: Subscription]] = [:]
+        var sequence: UInt64 = 0
+        var random: SplitMix64
+        var deliveries = 0
+    }
+
+    public let configuration: Configuration
+    let state: Mutex<State>
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        let seed: UInt64
+        if case .random(let value) = configuration.interleaving { seed = value } else { seed = 0 }
+        self.state = Mutex(State(random: SplitMix64(seed: seed)))
+    }
+
+    public func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID {
+        self.append(message, to: topic, publishTime: nil, published: true)
+    }
+
+    /// Loads a recorded message with its original publish time, as if it had been published then.
+    @discardableResult
+    public func load(_ message: OutgoingMessage, to topic: String, publishTime: Timestamp) -> MessageID {
+        self.append(message, to: topic, publishTime: publishTime, published: false)
+    }
+
+    private func append(_ message: OutgoingMessage, to topic: String, publishTime: Timestamp?, published: Bool)
+        -> MessageID
+    {
+        self.state.withLock { state in
+            var log = state.topics[topic] ?? []
+            let time: Timestamp
+            if let publishTime {
+                time = publishTime
+            } else {
+                switch self.configuration.publishClock {
+                case .logical: time = log.last?.message.publishTime ?? Timestamp(millisecondsSinceEpoch: 0)
+                case .fixed(let fixed): time = fixed
+                }
+            }
+            let id = MessageID(entryId: UInt64(log.count))
+            state.sequence += 1
+            log.append(
+                StoredMessage(
+                    message: BrokerMessage(
+                        topic: topic, id: id, publishTime: time, payload: message.payload, key: message.key,
+                        properties: message.properties),
+                    sequence: state.sequence, published: published))
+            state.topics[topic] = log
+            return id
+        }
+    }
+
+    public func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer {
+        let generation = self.state.withLock { state in
+            var generation = 0
+            for topic in topics {
+                if state.topics[topic] == nil { state.topics[topic] = [] }
+                state.subscriptions[topic, default: [:]][subscription, default: Subscription()].consumerGeneration += 1
+                generation = max(generation, state.subscriptions[topic]![subscription]!.consumerGeneration)
+            }
+            return generation
+        }
+        return InMemoryConsumer(broker: self, topics: topics, subscription: subscription, generation: generation)
+    }
+
+    /// Every message published through ``publish(_:to:)`` (not loaded), in publish order across topics.
+    public var publishedMessages: [BrokerMessage] {
+        self.state.withLock { state in
+            state.topics.values.joined().filter(\.published).sorted { $0.sequence < $1.sequence }.map(\.message)
+        }
+    }
+
+    /// The messages of `topic` that `subscription` has not acknowledged.
+    public func unacknowledged(topic: String, subscription: String) -> [BrokerMessage] {
+        self.state.withLock { state in
+            let acknowledged = state.subscriptions[topic]?[subscription]?.acknowledged ?? []
+            return (state.topics[topic] ?? []).filter { !acknowledged.contains($0.message.id.entryId) }.map(\.message)
+        }
+    }
+
+    /// Whether `subscription` has acknowledged the message.
+    public func isAcknowledged(_ ref: MessageRef, subscription: String) -> Bool {
+        self.state.withLock { $0.subscriptions[ref.topic]?[subscription]?.acknowledged.contains(ref.id.entryId) ?? false }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64), so random interleavings are reproducible.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        self.state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

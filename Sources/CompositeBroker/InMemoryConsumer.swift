@@ -1,0 +1,94 @@
+import CompositeCore
+import Synchronization
+
+/// A consumer of an ``InMemoryBroker`` subscription.
+///
+/// It starts at the first unacknowledged message of each topic, which is how a restarted consumer gets back what it
+/// had not acknowledged.
+final class InMemoryConsumer: BrokerConsumer {
+    struct Cursor {
+        /// Next position to deliver, per topic.
+        var positions: [String: Int] = [:]
+        var closed = false
+        var pendingDuplicate: BrokerMessage?
+    }
+
+    let broker: InMemoryBroker
+    let topics: [String]
+    let subscription: String
+    let generation: Int
+    let cursor = Mutex(Cursor())
+
+    init(broker: InMemoryBroker, topics: [String], subscription: String, generation: Int) {
+        self.broker = broker
+        self.topics = topics
+        self.subscription = subscription
+        self.generation = generation
+    }
+
+    func receive(timeout: Duration) async throws -> BrokerMessage? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            if let message = try self.next() { return message }
+            if clock.now >= deadline { return nil }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    private func next() throws -> BrokerMessage? {
+        try self.cursor.withLock { cursor -> BrokerMessage? in
+            guard !cursor.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
+            if let duplicate = cursor.pendingDuplicate {
+                cursor.pendingDuplicate = nil
+                return duplicate
+            }
+            return self.broker.state.withLock { state -> BrokerMessage? in
+                // Each topic's next unacknowledged message; the interleaving picks among them.
+                var heads: [(topic: String, position: Int, stored: InMemoryBroker.StoredMessage)] = []
+                for topic in self.topics {
+                    let log = state.topics[topic] ?? []
+                    let acknowledged = state.subscriptions[topic]?[self.subscription]?.acknowledged ?? []
+                    var position = cursor.positions[topic] ?? 0
+                    while position < log.count, acknowledged.contains(log[position].message.id.entryId) {
+                        position += 1
+                    }
+                    cursor.positions[topic] = position
+                    if position < log.count { heads.append((topic, position, log[position])) }
+                }
+                guard !heads.isEmpty else { return nil }
+                let chosen: Int
+                switch self.broker.configuration.interleaving {
+                case .publishOrder:
+                    chosen = heads.indices.min { heads[$0].stored.sequence < heads[$1].stored.sequence }!
+                case .random:
+                    chosen = Int(state.random.next() % UInt64(heads.count))
+                }
+                let head = heads[chosen]
+                cursor.positions[head.topic] = head.position + 1
+                state.deliveries += 1
+                var message = head.stored.message
+                message.redeliveryCount = self.generation - 1
+                if let every = self.broker.configuration.duplicateEvery, every > 0, state.deliveries % every == 0 {
+                    var duplicate = message
+                    duplicate.redeliveryCount += 1
+                    cursor.pendingDuplicate = duplicate
+                }
+                return message
+            }
+        }
+    }
+
+    func acknowledge(_ messages: [MessageRef]) async throws {
+        self.broker.state.withLock { state in
+            for message in messages {
+                state.subscriptions[message.topic, default: [:]][self.subscription, default: .init()].acknowledged
+                    .insert(message.id.entryId)
+            }
+        }
+    }
+
+    func close() async {
+        self.cursor.withLock { $0.closed = true }
+    }
+}

@@ -1,0 +1,96 @@
+public import CompositeCore
+
+/// A message to publish.
+public struct OutgoingMessage: Sendable, Hashable {
+    public var payload: [UInt8]
+    public var key: String?
+    public var properties: [String: String]
+
+    public init(payload: [UInt8], key: String? = nil, properties: [String: String] = [:]) {
+        self.payload = payload
+        self.key = key
+        self.properties = properties
+    }
+}
+
+/// A message as a consumer receives it.
+public struct BrokerMessage: Sendable, Hashable {
+    public var topic: String
+    public var id: MessageID
+    public var publishTime: Timestamp
+    public var payload: [UInt8]
+    public var key: String?
+    public var properties: [String: String]
+    /// How many times this message was delivered before (Pulsar's redelivery count).
+    public var redeliveryCount: Int
+
+    public init(
+        topic: String, id: MessageID, publishTime: Timestamp, payload: [UInt8], key: String? = nil,
+        properties: [String: String] = [:], redeliveryCount: Int = 0
+    ) {
+        self.topic = topic
+        self.id = id
+        self.publishTime = publishTime
+        self.payload = payload
+        self.key = key
+        self.properties = properties
+        self.redeliveryCount = redeliveryCount
+    }
+
+    /// The engine's view of the message.
+    public var delivery: Delivery {
+        Delivery(topic: self.topic, id: self.id, publishTime: self.publishTime, payload: self.payload, key: self.key)
+    }
+}
+
+/// A message broker with Pulsar's semantics, the one abstraction every broker adapter implements.
+///
+/// - Publishing returns only once the broker has durably stored the message: the return is the receipt.
+/// - A subscription remembers individual acknowledgements; a consumer that connects to it (after a crash, a close
+///   or a reconnect) receives every message of its topics that was never acknowledged, in each topic's order.
+public protocol MessageBroker: Sendable {
+    /// Publishes `message` to `topic` and returns its id once stored.
+    func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID
+
+    /// Connects a consumer to the named subscription on `topics`, creating the subscription at the start of each
+    /// topic if it does not exist yet.
+    func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer
+}
+
+/// One connected consumer of a subscription.
+public protocol BrokerConsumer: Sendable {
+    /// The next message, or `nil` when none arrives within `timeout`.
+    func receive(timeout: Duration) async throws -> BrokerMessage?
+
+    /// Acknowledges messages individually. Acknowledging a message twice, or one already acknowledged, is harmless.
+    func acknowledge(_ messages: [MessageRef]) async throws
+
+    /// Disconnects. Whatever was received and not acknowledged is redelivered to the subscription's next consumer.
+    func close() async
+}
+
+/// The broker module's error: what failed, on which topic, and why.
+public struct BrokerError: Error, Sendable, CustomStringConvertible {
+    public enum Code: Sendable, Hashable {
+        case closed
+        case unknownTopic
+        case publishFailed
+        case connectionFailed
+        case storageFailed
+    }
+
+    public var code: Code
+    public var topic: String?
+    public var reason: String
+
+    public init(_ code: Code, topic: String? = nil, reason: String) {
+        self.code = code
+        self.topic = topic
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let topic { return "broker error (\(self.code)) on \(topic): \(self.reason)" }
+        return "broker error (\(self.code)): \(self.reason)"
+    }
+}

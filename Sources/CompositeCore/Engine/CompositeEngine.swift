@@ -1,0 +1,208 @@
+import DequeModule
+import HeapModule
+
+/// The composite engine: a pure state machine fed one broker delivery at a time, returning what to do as data.
+///
+/// It implements the matching, event-time decision and acknowledgement rules of the contract (`spec/semantics.md`).
+/// It performs no I/O and reads no clock; the only notion of time is the publish times of the messages it is given,
+/// plus explicit watermark advances from its caller. After a crash a fresh engine rebuilds everything it needs from
+/// the messages the broker redelivers, because it never acknowledges a message a pending composite may still need.
+public struct CompositeEngine: Sendable {
+    public let configuration: EngineConfiguration
+    public internal(set) var catalog: ScorerCatalog
+
+    var topicSlots: [TopicSlot] = []
+    var topicIndex: [String: Int32] = [:]
+    var streams: [StreamState] = []
+    var streamIndex: [StreamKey: Int32] = [:]
+
+    /// Every message received and not yet acknowledged.
+    var held: Set<HeldRef> = []
+    var composites: [OccurrenceKey: PendingComposite] = [:]
+    var componentOwners: [OccurrenceKey: ComponentOwner] = [:]
+    var candidates: [OccurrenceKey: Candidate] = [:]
+    /// Unclaimed candidates per match key, oldest first; entries already claimed or released are skipped lazily.
+    var claimable: [MatchKey: Deque<OccurrenceKey>] = [:]
+    /// Composites that still want a feature, oldest first; entries that no longer want it are skipped lazily.
+    var wanting: [MatchKey: Deque<OccurrenceKey>] = [:]
+    /// resultId of a claimed, completed task -> that task.
+    var links: [ResultKey: OccurrenceKey] = [:]
+    var unlinked: [ResultKey: [UnlinkedScore]] = [:]
+    /// Recently decided composites and their tasks, so late copies of their messages do not start them again.
+    var decided: Set<OccurrenceKey> = []
+    var publications: [PublicationID: InFlightPublication] = [:]
+    var lookups: [UInt64: OccurrenceKey] = [:]
+
+    var sequence: UInt64 = 0
+    var output = ActionBuffer()
+    public internal(set) var counters = EngineCounters()
+
+    public init(configuration: EngineConfiguration = EngineConfiguration(), catalog: ScorerCatalog) {
+        self.configuration = configuration
+        self.catalog = catalog
+    }
+
+    // MARK: - Inputs
+
+    /// A message arrived from the broker (for the first time, or again).
+    public mutating func receive(_ delivery: Delivery) -> [EngineAction] {
+        self.counters.messagesReceived += 1
+        let slotIndex = self.slot(for: delivery.topic)
+        let ref = HeldRef(topic: slotIndex, id: delivery.id)
+        // A redelivery of a message we hold: acknowledging it would release the held copy, so it is ignored.
+        if self.held.contains(ref) {
+            self.counters.redeliveriesIgnored += 1
+            return []
+        }
+        let slot = self.topicSlots[Int(slotIndex)]
+        guard slot.stream >= 0 else {
+            self.deadLetter(
+                delivery, ref: ref, topic: "\(delivery.topic)-\(self.configuration.subscription)-DLQ",
+                reason: DeadLetterReason("topic \(delivery.topic) is not a tenant tasks or experiments topic"))
+            return self.output.take()
+        }
+        self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
+        switch EventDecoder.decode(delivery.payload, on: slot.topic) {
+        case .failure(let reason):
+            self.deadLetter(
+                delivery, ref: ref, topic: slot.topic.deadLetterTopic(subscription: self.configuration.subscription),
+                reason: reason)
+        case .success(let event):
+            self.handle(event, stream: slot.stream, ref: ref, at: delivery.publishTime)
+        }
+        return self.output.take()
+    }
+
+    /// The broker durably stored a publication: the messages it settles are acknowledged now.
+    public mutating func publicationConfirmed(_ id: PublicationID) -> [EngineAction] {
+        guard let publication = self.publications.removeValue(forKey: id) else { return [] }
+        if let composite = publication.composite {
+            self.finish(composite)
+        } else {
+            for ref in publication.refs { self.acknowledge(ref) }
+        }
+        return self.output.take()
+    }
+
+    /// The answer to a ``EngineAction/lookUpPatient(_:)``: the patient's record, or `nil` when the directory has no
+    /// such patient. Outages must not be reported here; the caller retries them.
+    public mutating func patientLookedUp(_ lookup: PatientLookup, record: PatientRecord?) -> [EngineAction] {
+        guard let key = self.lookups.removeValue(forKey: lookup.id),
+            self.composites[key]?.phase == .awaitingPatient(lookup: lookup.id)
+        else { return [] }
+        self.score(key, record: record)
+        return self.output.take()
+    }
+
+    /// A topic has been idle long enough to count as read up to `time` (the caller's wall clock): the only way the
+    /// wall clock enters the engine. Never used by replay.
+    public mutating func advanceWatermark(topic: String, to time: Timestamp) -> [EngineAction] {
+        let slot = self.topicSlots[Int(self.slot(for: topic))]
+        if slot.stream >= 0 { self.advance(stream: slot.stream, kind: slot.kind, to: time) }
+        return self.output.take()
+    }
+
+    /// Every topic has been read to its end (end of a replay): all watermarks move to +infinity.
+    public mutating func endOfInput() -> [EngineAction] {
+        for stream in self.streams.indices {
+            self.advance(stream: Int32(stream), kind: .tasks, to: .distantFuture)
+            self.advance(stream: Int32(stream), kind: .experiments, to: .distantFuture)
+        }
+        return self.output.take()
+    }
+
+    /// Replaces the scorers (a reload). Composites waiting for a scorer that now exists start matching; composites
+    /// that already claimed tasks keep their requirements.
+    public mutating func replaceScorers(_ catalog: ScorerCatalog) -> [EngineAction] {
+        self.catalog = catalog
+        let waiting = self.composites.values
+            .filter { $0.requiredFeatures == nil && $0.phase == .collecting }
+            .sorted { $0.order < $1.order }
+        for composite in waiting {
+            guard let scorer = catalog.scorer(for: composite.task.featureId) else { continue }
+            self.composites[composite.key]?.requiredFeatures = scorer.requiredFeatures
+            self.claimCandidates(for: composite.key)
+            self.evaluate(composite.key)
+        }
+        return self.output.take()
+    }
+
+    // MARK: - Observations
+
+    /// Gauges for metrics and for the bounded-holding guarantee.
+    public var statistics: EngineStatistics {
+        let heldByComposites = self.composites.values.reduce(0) { $0 + $1.held.count }
+        let unlinkedScores = self.unlinked.values.reduce(0) { $0 + $1.count }
+        let inFlight = self.publications.values.reduce(0) { $0 + ($1.composite == nil ? $1.refs.count : 0) }
+        return EngineStatistics(
+            pendingComposites: self.composites.count,
+            messagesHeldByComposites: heldByComposites,
+            messagesWaitingOnWatermark: self.candidates.count + unlinkedScores,
+            messagesAwaitingPublication: inFlight,
+            unacknowledgedMessages: self.held.count,
+            oldestPendingSince: self.composites.values.map(\.createdAt).min())
+    }
+
+    /// Every message currently unacknowledged, for tests and inspection.
+    public var unacknowledgedMessages: Set<MessageRef> {
+        Set(self.held.map(self.messageRef))
+    }
+
+    /// What each pending composite is waiting for, oldest first.
+    public var pendingComposites: [PendingCompositeSummary] {
+        self.composites.values.sorted { $0.order < $1.order }.map(self.summary)
+    }
+
+    /// The watermark of every topic seen so far.
+    public var watermarks: [(topic: String, watermark: Timestamp)] {
+        self.streams.flatMap { stream in
+            [
+                (topic: stream.topic.sibling(.tasks).fullName, watermark: stream.tasksWatermark),
+                (topic: stream.topic.sibling(.experiments).fullName, watermark: stream.experimentsWatermark),
+            ]
+        }
+    }
+}
+
+/// Which composite a claimed task belongs to, and as which feature.
+struct ComponentOwner {
+    var composite: OccurrenceKey
+    var feature: String
+}
+
+/// A publication not yet confirmed and what it settles.
+struct InFlightPublication {
+    var refs: [HeldRef]
+    /// The composite whose result this is; `nil` for a dead letter.
+    var composite: OccurrenceKey?
+}
+
+/// A tenant's pair of topics.
+struct StreamKey: Hashable {
+    var brokerTenant: String
+    var kraneTenant: String
+}
+
+/// Watermarks and timers of one tenant's pair of topics.
+struct StreamState {
+    var topic: TenantTopic
+    var tasksWatermark = Timestamp.distantPast
+    var experimentsWatermark = Timestamp.distantPast
+    var tasksTimers = Heap<WatermarkTimer>()
+    var experimentsTimers = Heap<WatermarkTimer>()
+}
+
+/// Actions gathered during one input; acknowledgements are batched into one action.
+struct ActionBuffer {
+    var actions: [EngineAction] = []
+    var acknowledgements: [MessageRef] = []
+
+    mutating func take() -> [EngineAction] {
+        if !self.acknowledgements.isEmpty {
+            self.actions.append(.acknowledge(self.acknowledgements))
+            self.acknowledgements = []
+        }
+        defer { self.actions = [] }
+        return self.actions
+    }
+}

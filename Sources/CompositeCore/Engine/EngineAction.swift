@@ -1,0 +1,76 @@
+/// Identifies one publication the engine asked for, so its confirmation can be reported back.
+public struct PublicationID: Sendable, Hashable, CustomStringConvertible {
+    public var rawValue: UInt64
+
+    public init(rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { "publication \(self.rawValue)" }
+}
+
+/// A message the engine wants published. Until the broker confirms it, the messages it settles stay unacknowledged.
+public struct Publication: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// A `CompositeScoreGenerated`; `isError` when it carries an error instead of a score.
+        case result(featureId: String, isError: Bool)
+        /// A message that could not be understood, published unchanged to its dead-letter topic.
+        case deadLetter(reason: String)
+    }
+
+    public var id: PublicationID
+    public var topic: String
+    public var payload: [UInt8]
+    /// Broker message properties (the dead-letter reason travels here).
+    public var properties: [String: String]
+    public var key: String?
+    public var kind: Kind
+
+    public init(
+        id: PublicationID, topic: String, payload: [UInt8], properties: [String: String] = [:], key: String? = nil,
+        kind: Kind
+    ) {
+        self.id = id
+        self.topic = topic
+        self.payload = payload
+        self.properties = properties
+        self.key = key
+        self.kind = kind
+    }
+}
+
+/// A request to find a patient's attributes; answer with ``CompositeEngine/patientLookedUp(_:record:)``.
+public struct PatientLookup: Sendable, Hashable {
+    public var id: UInt64
+    public var tenant: String
+    public var patientId: String
+
+    public init(id: UInt64, tenant: String, patientId: String) {
+        self.id = id
+        self.tenant = tenant
+        self.patientId = patientId
+    }
+}
+
+/// What the engine's caller must do. The engine itself performs no I/O.
+public enum EngineAction: Sendable, Hashable {
+    /// Publish, then report ``CompositeEngine/publicationConfirmed(_:)`` once the broker has durably stored it.
+    case publish(Publication)
+    /// Acknowledge these messages individually.
+    case acknowledge([MessageRef])
+    /// Look the patient up and report ``CompositeEngine/patientLookedUp(_:record:)``; retry on outages, never
+    /// report an outage as "not found".
+    case lookUpPatient(PatientLookup)
+}
+
+/// Patient attributes from a patient directory.
+public struct PatientRecord: Sendable, Hashable {
+    public var birthDate: CivilDate?
+    /// Further numeric attributes by name, for scorers that need more than age.
+    public var attributes: [String: NumericValue]
+
+    public init(birthDate: CivilDate?, attributes: [String: NumericValue] = [:]) {
+        self.birthDate = birthDate
+        self.attributes = attributes
+    }
+}

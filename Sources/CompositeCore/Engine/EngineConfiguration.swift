@@ -1,0 +1,23 @@
+/// Tunables of the matching rules, all in event time.
+public struct EngineConfiguration: Sendable, Hashable {
+    /// How much earlier than its `TaskCompleted` a score may be published and still belong to it; an unlinked score
+    /// is released once the tasks watermark is this far past its publish time. Default: 5 minutes.
+    public var lateness: Int64 = 5 * 60 * 1_000
+    /// How long an unclaimed candidate task stays claimable when it is neither completed nor expired.
+    /// Default: 24 hours.
+    public var claimWindow: Int64 = 24 * 60 * 60 * 1_000
+    /// How long a decided composite is remembered, so that late copies of its messages are acknowledged instead of
+    /// starting it again. Default: 24 hours.
+    public var decidedRetention: Int64 = 24 * 60 * 60 * 1_000
+    /// The subscription name, used in dead-letter topic names. Default: `composite-service`.
+    public var subscription: String = "composite-service"
+
+    public init() {}
+
+    public init(lateness: Int64, claimWindow: Int64, decidedRetention: Int64? = nil, subscription: String) {
+        self.lateness = lateness
+        self.claimWindow = claimWindow
+        self.decidedRetention = decidedRetention ?? claimWindow
+        self.subscription = subscription
+    }
+}

@@ -1,0 +1,33 @@
+/// A held message inside the engine: the topic interned to a slot index.
+struct HeldRef: Hashable {
+    var topic: Int32
+    var id: MessageID
+}
+
+/// A task occurrence within one tenant stream.
+struct OccurrenceKey: Hashable {
+    var stream: Int32
+    var occurrence: OccurrenceID
+}
+
+/// An experiment result id within one tenant stream.
+struct ResultKey: Hashable {
+    var stream: Int32
+    var resultId: String
+}
+
+/// What a candidate and a composite must share for the candidate to be claimed.
+struct MatchKey: Hashable {
+    var stream: Int32
+    var patientId: String
+    var projectId: String?
+    var featureId: String
+}
+
+/// One of the engine's topics, interned.
+struct TopicSlot {
+    var name: String
+    var stream: Int32
+    var kind: TopicKind
+    var topic: TenantTopic
+}

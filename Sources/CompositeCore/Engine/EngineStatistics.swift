@@ -1,0 +1,37 @@
+/// Gauges of the engine's state.
+public struct EngineStatistics: Sendable, Hashable {
+    public var pendingComposites: Int
+    /// Messages held because a pending composite needs them.
+    public var messagesHeldByComposites: Int
+    /// Unclaimed candidate tasks and unlinked scores, released when a watermark passes.
+    public var messagesWaitingOnWatermark: Int
+    /// Dead letters whose publication is not yet confirmed.
+    public var messagesAwaitingPublication: Int
+    /// Everything received and not acknowledged: the sum of the three above.
+    public var unacknowledgedMessages: Int
+    /// Creation time of the oldest pending composite.
+    public var oldestPendingSince: Timestamp?
+}
+
+/// Monotonic counts since the engine started.
+public struct EngineCounters: Sendable, Hashable {
+    public var messagesReceived = 0
+    public var redeliveriesIgnored = 0
+    public var results = 0
+    public var errorResults = 0
+    public var deadLetters = 0
+    public var acknowledged = 0
+    /// Composites released because their result from an earlier run was read back.
+    public var releasedByEarlierResult = 0
+}
+
+/// One pending composite and what it is waiting for.
+public struct PendingCompositeSummary: Sendable, Hashable {
+    public var tenant: String
+    public var occurrence: OccurrenceID
+    public var featureId: String
+    public var patientId: String
+    public var createdAt: Timestamp
+    /// One phrase per missing piece, e.g. `Katz-ADL: no task claimed` or `waiting for the tasks watermark`.
+    public var waitingFor: [String]
+}

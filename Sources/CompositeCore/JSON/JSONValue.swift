@@ -1,0 +1,89 @@
+/// A parsed JSON document.
+///
+/// Objects keep their members in document order so that re-encoding is stable; lookups are linear, which is the
+/// fastest choice for the small objects of event messages.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(NumericValue)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// The member `key` when this is an object.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// A copy with object keys sorted and integral numbers made integers at every level, so that two documents that
+    /// differ only in key order or number spelling compare equal.
+    public var canonical: JSONValue {
+        switch self {
+        case .null, .bool, .string:
+            return self
+        case .number(let number):
+            if let integer = number.exactInteger { return .number(.integer(integer)) }
+            return self
+        case .array(let elements):
+            return .array(elements.map(\.canonical))
+        case .object(let object):
+            let members = object.members
+                .map { (key: $0.key, value: $0.value.canonical) }
+                .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            return .object(JSONObject(members))
+        }
+    }
+}
+
+/// A JSON object: members in document order.
+public struct JSONObject: Sendable, Hashable {
+    public var members: [(key: String, value: JSONValue)]
+
+    public init(_ members: [(key: String, value: JSONValue)] = []) {
+        self.members = members
+    }
+
+    /// The first member named `key`.
+    public subscript(key: String) -> JSONValue? {
+        for member in self.members where member.key == key {
+            return member.value
+        }
+        return nil
+    }
+
+    public mutating func append(_ key: String, _ value: JSONValue) {
+        self.members.append((key: key, value: value))
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.members.count == rhs.members.count else { return false }
+        for (left, right) in zip(lhs.members, rhs.members) where left.key != right.key || left.value != right.value {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.members.count)
+        for member in self.members {
+            hasher.combine(member.key)
+            hasher.combine(member.value)
+        }
+    }
+}

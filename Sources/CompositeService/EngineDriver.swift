@@ -1,0 +1,68 @@
+public import CompositeBroker
+public import CompositeCore
+import DequeModule
+
+/// Runs the pure engine against real dependencies: feeds it broker messages and performs the actions it returns.
+///
+/// The order of effects is the acknowledgement policy: a publication's settled messages are acknowledged only after
+/// the broker's receipt for it, because the engine reports them only on ``CompositeEngine/publicationConfirmed(_:)``.
+/// The replay command and the long-running service share this path.
+public actor EngineDriver {
+    private var engine: CompositeEngine
+    private let broker: any MessageBroker
+    private let consumer: any BrokerConsumer
+    private let patients: any PatientDirectory
+
+    public init(
+        engine: CompositeEngine, broker: any MessageBroker, consumer: any BrokerConsumer,
+        patients: any PatientDirectory
+    ) {
+        self.engine = engine
+        self.broker = broker
+        self.consumer = consumer
+        self.patients = patients
+    }
+
+    /// Feeds one received message to the engine and carries out its consequences.
+    public func process(_ message: BrokerMessage) async throws {
+        try await self.perform(self.engine.receive(message.delivery))
+    }
+
+    /// The input is exhausted: decide everything that can be decided.
+    public func endOfInput() async throws {
+        try await self.perform(self.engine.endOfInput())
+    }
+
+    /// A topic was idle: it counts as read up to `time`.
+    public func advanceWatermark(topic: String, to time: Timestamp) async throws {
+        try await self.perform(self.engine.advanceWatermark(topic: topic, to: time))
+    }
+
+    /// New scorers were loaded.
+    public func replaceScorers(_ catalog: ScorerCatalog) async throws {
+        try await self.perform(self.engine.replaceScorers(catalog))
+    }
+
+    public var statistics: EngineStatistics { self.engine.statistics }
+    public var counters: EngineCounters { self.engine.counters }
+    public var pendingComposites: [PendingCompositeSummary] { self.engine.pendingComposites }
+
+    private func perform(_ actions: [EngineAction]) async throws {
+        var queue = Deque(actions)
+        while let action = queue.popFirst() {
+            switch action {
+            case .publish(let publication):
+                _ = try await self.broker.publish(
+                    OutgoingMessage(
+                        payload: publication.payload, key: publication.key, properties: publication.properties),
+                    to: publication.topic)
+                queue.append(contentsOf: self.engine.publicationConfirmed(publication.id))
+            case .acknowledge(let messages):
+                try await self.consumer.acknowledge(messages)
+            case .lookUpPatient(let lookup):
+                let record = try await self.patients.lookUp(tenant: lookup.tenant, patientId: lookup.patientId)
+                queue.append(contentsOf: self.engine.patientLookedUp(lookup, record: record))
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+public import CompositeCore
+
+/// One line of a fixture stream: a broker message in the order a single consumer would read it.
+public struct FixtureMessage: Sendable, Hashable {
+    /// Full topic name (`persistent://…`), normalised from the short form.
+    public var topic: String
+    public var publishTime: Timestamp
+    public var payload: [UInt8]
+    public var key: String?
+    public var file: String
+    public var line: Int
+}
+
+/// Reads fixture files (`fixtures/*.jsonl`) as `spec/replay.md` defines them.
+public enum FixtureReader {
+    /// The first line's time when it gives none.
+    public static let defaultStart = Timestamp(iso8601: "2000-01-01T00:00:00.000Z")!
+
+    /// Parses `contents`; `previousTime` carries the implicit clock across files (the next line is +1 ms).
+    public static func read(
+        contents: String, fileName: String, previousTime: Timestamp? = nil
+    ) throws(ServiceError) -> [FixtureMessage] {
+        var messages: [FixtureMessage] = []
+        var previous = previousTime
+        for (offset, line) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = offset + 1
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            func fail(_ message: String) -> ServiceError {
+                ServiceError(.invalidInput, file: fileName, line: lineNumber, message)
+            }
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(String(line))
+            } catch {
+                throw fail("not JSON: \(error)")
+            }
+            guard case .object(let object) = value else { throw fail("a fixture line must be a JSON object") }
+            guard let topicName = object["topic"]?.stringValue else { throw fail("topic: expected a string") }
+            guard let topic = TenantTopic(topicName) else {
+                throw fail("topic: \"\(topicName)\" is not a tenant topic (P/tasks/T-events or P/experiments/T-events)")
+            }
+            let payload: [UInt8]
+            switch (object["message"], object["raw"]) {
+            case (let message?, nil): payload = JSONWriter.encode(message)
+            case (nil, .string(let raw)?): payload = Array(raw.utf8)
+            case (nil, _?): throw fail("raw: expected a string")
+            case (nil, nil): throw fail("one of message or raw is required")
+            case (_?, _?): throw fail("message and raw are exclusive; give one")
+            }
+            let time: Timestamp
+            switch object["publishTime"] {
+            case .string(let text)?:
+                guard let parsed = Timestamp(iso8601: text) else {
+                    throw fail("publishTime: \"\(text)\" is not an ISO 8601 timestamp")
+                }
+                time = parsed
+            case nil:
+                time = previous?.adding(milliseconds: 1) ?? Self.defaultStart
+            default:
+                throw fail("publishTime: expected a string")
+            }
+            var key: String?
+            switch object["key"] {
+            case .string(let text)?: key = text
+            case nil, .null?: key = nil
+            default: throw fail("key: expected a string")
+            }
+            previous = time
+            messages.append(
+                FixtureMessage(
+                    topic: topic.fullName, publishTime: time, payload: payload, key: key, file: fileName,
+                    line: lineNumber))
+        }
+        return messages
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import CompositeCore
+import CompositeScoring
+import CompositeService
+import Foundation
+
+/// `composite-service replay`: runs fixture streams through the real engine offline (`spec/replay.md`).
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay JSON Lines fixture streams through the engine and print what the service publishes.")
+
+    @Argument(help: "Fixture files (JSON Lines), read in order.")
+    var fixtures: [String]
+
+    @Option(help: "Patient directory file (JSON Lines: tenant, patientId, birthDate).")
+    var patients: String?
+
+    @Option(help: "Folder of scorer files.")
+    var composites: String = "composites"
+
+    @Option(help: "Compare the published messages with this file (as a multiset); exit 1 on difference.")
+    var expect: String?
+
+    @Option(help: "Write the published messages here instead of stdout.")
+    var output: String?
+
+    @Option(help: "Re-interleave the topics randomly (each topic's order kept) from this seed.")
+    var interleave: UInt64?
+
+    @Option(name: .customLong("restart-every"), help: "Drop all engine state every N new deliveries and redeliver what is unacknowledged.")
+    var restartEvery: Int?
+
+    @Option(name: .customLong("duplicate-every"), help: "Deliver every Nth message twice.")
+    var duplicateEvery: Int?
+
+    @Option(help: "Lateness in seconds: how much earlier than its TaskCompleted a score may be published.")
+    var lateness: Int64?
+
+    @Option(name: .customLong("claim-window"), help: "Claim window in seconds for unclaimed candidate tasks.")
+    var claimWindow: Int64?
+
+    func validate() throws {
+        guard !self.fixtures.isEmpty else { throw ValidationError("give at least one fixture file") }
+        for (name, value) in [("--restart-every", self.restartEvery), ("--duplicate-every", self.duplicateEvery)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        if let lateness, lateness < 0 { throw ValidationError("--lateness must not be negative") }
+        if let claimWindow, claimWindow < 0 { throw ValidationError("--claim-window must not be negative") }
+    }
+
+    func run() async throws {
+        var options = ReplayOptions(fixtures: self.fixtures)
+        options.patients = self.patients
+        options.composites = self.composites
+        options.interleaveSeed = self.interleave
+        options.restartEvery = self.restartEvery
+        options.duplicateEvery = self.duplicateEvery
+        if let lateness { options.engine.lateness = lateness * 1_000 }
+        if let claimWindow {
+            options.engine.claimWindow = claimWindow * 1_000
+            options.engine.decidedRetention = claimWindow * 1_000
+        }
+        let expectation: ReplayExpectation?
+        let outcome: (report: ReplayReport, scorerErrors: [ScorerLoadError])
+        do {
+            expectation = try self.expect.map { file throws(ServiceError) in
+                try ReplayExpectation(contents: try Self.read(file), fileName: file)
+            }
+            outcome = try await ReplayRunner.run(options: options)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        for error in outcome.scorerErrors { printError("scorer refused: \(error)") }
+        let lines = outcome.report.records.map { JSONWriter.string($0.json) }
+        let text = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                printError("error: \(output): cannot write the file")
+                throw ExitCode(2)
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        printError(outcome.report.summary)
+        if let expectation {
+            let (missing, unexpected) = expectation.compare(outcome.report.records.map { $0.json })
+            if !missing.isEmpty || !unexpected.isEmpty {
+                printError(ReplayExpectation.render(missing: missing, unexpected: unexpected))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    static func read(_ file: String) throws(ServiceError) -> String {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else { throw ServiceError(.unreadable, file: file, "cannot read the file") }
+        return text
+    }
+}
+

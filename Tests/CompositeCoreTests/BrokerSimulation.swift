@@ -1,0 +1,169 @@
+import CompositeCore
+
+/// Runs the engine over a simulated Pulsar subscription: per-topic order, individual acknowledgements, redelivery of
+/// everything unacknowledged after a crash. Chaos is injected between any two effects.
+struct BrokerSimulation {
+    struct Chaos {
+        var interleaveRandomly = false
+        /// Probability of a crash before each effect and after each delivery.
+        var crashProbability = 0.0
+        var maximumCrashes = 40
+        /// Probability that a delivery is immediately delivered again with the same id.
+        var duplicateProbability = 0.0
+    }
+
+    struct Stored {
+        var id: MessageID
+        var seconds: Int64
+        var payload: [UInt8]
+        var sequence: Int
+    }
+
+    /// What a run produced.
+    struct Outcome {
+        /// Result payloads in publication order (duplicates included).
+        var results: [[UInt8]] = []
+        /// Results that may legitimately appear twice: a crash fell between their publication and acknowledgements.
+        var interruptedResults: Set<[UInt8]> = []
+        /// Step at which each message was first acknowledged.
+        var acknowledgedAt: [MessageRef: Int] = [:]
+        /// Step at which each result payload was first published.
+        var publishedAt: [[UInt8]: Int] = [:]
+        /// The messages each confirmation acknowledged, by result payload (the result's contributors).
+        var contributors: [[UInt8]: Set<MessageRef>] = [:]
+        var unacknowledgedAtEnd: Set<MessageRef> = []
+        var engineUnacknowledgedAtEnd: Set<MessageRef> = []
+        var heldByCompositesAtEnd = 0
+        var pendingAtEnd = 0
+        var crashes = 0
+    }
+
+    var topics: [String: [Stored]] = [:]
+    var acknowledged: [String: Set<UInt64>] = [:]
+    var sequence = 0
+
+    init(_ scenario: [String: [ScenarioMessage]]) {
+        // Publish order across topics: by time, tasks first on ties, which is one valid single-consumer order.
+        let all = scenario.flatMap { topic, messages in messages.enumerated().map { (topic, $0.offset, $0.element) } }
+            .sorted { ($0.2.seconds, $0.0, $0.1) < ($1.2.seconds, $1.0, $1.1) }
+        for (topic, _, message) in all {
+            self.append(to: topic, seconds: message.seconds, payload: Array(message.payload.utf8))
+        }
+    }
+
+    mutating func append(to topic: String, seconds: Int64, payload: [UInt8]) {
+        self.sequence += 1
+        let log = self.topics[topic, default: []]
+        self.topics[topic, default: []].append(
+            Stored(id: MessageID(entryId: UInt64(log.count)), seconds: seconds, payload: payload, sequence: self.sequence))
+    }
+
+    static func time(_ seconds: Int64) -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + seconds * 1_000)
+    }
+
+    mutating func run(configuration: EngineConfiguration, chaos: Chaos, seed: UInt64) -> Outcome {
+        var random = ScenarioRandom(state: seed)
+        var outcome = Outcome()
+        var engine = CompositeEngine(configuration: configuration, catalog: ScorerCatalog(ScenarioGenerator.scorers))
+        var cursors: [String: Int] = [:]
+        var endOfInputSent = false
+        var step = 0
+        var awaitingAcknowledgement: Set<[UInt8]> = []
+        var publicationPayloads: [PublicationID: [UInt8]] = [:]
+
+        func crash() {
+            outcome.crashes += 1
+            outcome.interruptedResults.formUnion(awaitingAcknowledgement)
+            awaitingAcknowledgement = []
+            publicationPayloads = [:]
+            engine = CompositeEngine(configuration: configuration, catalog: ScorerCatalog(ScenarioGenerator.scorers))
+            cursors = [:]
+            endOfInputSent = false
+        }
+        func maybeCrash() -> Bool {
+            guard outcome.crashes < chaos.maximumCrashes, random.chance(chaos.crashProbability) else { return false }
+            crash()
+            return true
+        }
+
+        delivering: while true {
+            step += 1
+            var actions: [EngineAction]
+            if let (topic, stored) = self.next(cursors: &cursors, randomly: chaos.interleaveRandomly, random: &random) {
+                let delivery = Delivery(topic: topic, id: stored.id, publishTime: Self.time(stored.seconds), payload: stored.payload)
+                actions = engine.receive(delivery)
+                if random.chance(chaos.duplicateProbability) { actions += engine.receive(delivery) }
+            } else if !endOfInputSent {
+                endOfInputSent = true
+                actions = engine.endOfInput()
+            } else {
+                break delivering
+            }
+            var queue = actions[...]
+            while let action = queue.popFirst() {
+                if maybeCrash() { continue delivering }
+                step += 1
+                switch action {
+                case .publish(let publication):
+                    let topic = publication.topic
+                    self.append(to: topic, seconds: self.topics[topic]?.last?.seconds ?? 0, payload: publication.payload)
+                    if case .result = publication.kind {
+                        outcome.results.append(publication.payload)
+                        if outcome.publishedAt[publication.payload] == nil { outcome.publishedAt[publication.payload] = step }
+                        awaitingAcknowledgement.insert(publication.payload)
+                        publicationPayloads[publication.id] = publication.payload
+                    }
+                    let confirmed = engine.publicationConfirmed(publication.id)
+                    if let payload = publicationPayloads[publication.id] {
+                        outcome.contributors[payload, default: []].formUnion(confirmed.acknowledged)
+                        awaitingAcknowledgement.remove(payload)
+                        // The acknowledgement runs as the next effect; a crash before it leaves the result interrupted.
+                        if !confirmed.acknowledged.isEmpty { awaitingAcknowledgement.insert(payload) }
+                    }
+                    queue = confirmed[...] + queue
+                case .acknowledge(let refs):
+                    for ref in refs {
+                        self.acknowledged[ref.topic, default: []].insert(ref.id.entryId)
+                        if outcome.acknowledgedAt[ref] == nil { outcome.acknowledgedAt[ref] = step }
+                    }
+                    awaitingAcknowledgement = awaitingAcknowledgement.filter { payload in
+                        !(outcome.contributors[payload].map { !$0.isDisjoint(with: refs) } ?? false)
+                    }
+                case .lookUpPatient(let lookup):
+                    queue = engine.patientLookedUp(lookup, record: ScenarioGenerator.record(for: lookup.patientId))[...] + queue
+                }
+            }
+            _ = maybeCrash()
+        }
+        for (topic, log) in self.topics where !topic.hasSuffix("-DLQ") {
+            for stored in log where !(self.acknowledged[topic]?.contains(stored.id.entryId) ?? false) {
+                outcome.unacknowledgedAtEnd.insert(MessageRef(topic: topic, id: stored.id))
+            }
+        }
+        outcome.engineUnacknowledgedAtEnd = engine.unacknowledgedMessages
+        outcome.heldByCompositesAtEnd = engine.statistics.messagesHeldByComposites
+        outcome.pendingAtEnd = engine.statistics.pendingComposites
+        return outcome
+    }
+
+    /// The next unacknowledged message after the cursor of each subscribed topic; dead-letter topics are not consumed.
+    func next(cursors: inout [String: Int], randomly: Bool, random: inout ScenarioRandom) -> (String, Stored)? {
+        var heads: [(String, Stored)] = []
+        for topic in self.topics.keys.sorted() where !topic.hasSuffix("-DLQ") {
+            let log = self.topics[topic]!
+            var position = cursors[topic] ?? 0
+            while position < log.count, self.acknowledged[topic]?.contains(log[position].id.entryId) ?? false {
+                position += 1
+            }
+            cursors[topic] = position
+            if position < log.count { heads.append((topic, log[position])) }
+        }
+        guard !heads.isEmpty else { return nil }
+        let chosen = randomly
+            ? heads[Int.random(in: 0..<heads.count, using: &random)]
+            : heads.min { $0.1.sequence < $1.1.sequence }!
+        cursors[chosen.0]! += 1
+        return chosen
+    }
+}

@@ -1,0 +1,278 @@
+import CompositeCore
+import Testing
+
+@Suite struct CompositeEngineTests {
+    var fixture = EngineFixture()
+    var engine = CompositeEngine(catalog: ScorerCatalog([SumScorer(attributes: ["age"])]))
+
+    @Test mutating func happyPathPublishesThenAcknowledgesEverythingHeld() throws {
+        var held: [Delivery] = []
+        func feed(_ delivery: Delivery, _ engine: inout CompositeEngine) -> [EngineAction] {
+            held.append(delivery)
+            return engine.receive(delivery)
+        }
+        #expect(feed(self.fixture.created(1, feature: "Sum", composite: true, at: 0), &self.engine).isEmpty)
+        #expect(feed(self.fixture.created(2, feature: "A", at: 1), &self.engine).isEmpty)
+        #expect(feed(self.fixture.created(3, feature: "B", at: 2), &self.engine).isEmpty)
+        #expect(feed(self.fixture.completed(2, result: "rA", at: 10), &self.engine).isEmpty)
+        #expect(feed(self.fixture.scored("rA", score: "4", at: 11), &self.engine).isEmpty)
+        #expect(feed(self.fixture.completed(3, result: "rB", at: 20), &self.engine).isEmpty)
+        #expect(feed(self.fixture.scored("rB", score: "5", at: 21), &self.engine).isEmpty)
+        // t_done = 21 s: the decision waits until the tasks topic is read past it.
+        #expect(self.engine.statistics.pendingComposites == 1)
+        let unrelated = self.fixture.delivery(
+            EngineFixture.tasks, at: 22, #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#)
+        let afterWatermark = self.engine.receive(unrelated)
+        #expect(afterWatermark.lookups.count == 1)
+        #expect(afterWatermark.acknowledged == [unrelated.ref])
+        let lookup = try #require(afterWatermark.lookups.first)
+        #expect(lookup.tenant == "acme" && lookup.patientId == "p1")
+
+        let scored = self.engine.patientLookedUp(lookup, record: PatientRecord(birthDate: CivilDate(year: 1950, month: 3, day: 1)))
+        let publication = try #require(scored.publications.first)
+        #expect(scored.count == 1, "nothing is acknowledged before the broker confirms the publication")
+        #expect(publication.topic == EngineFixture.experiments)
+        let expected = try JSONParser.parse(
+            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1")))","occurrenceId":1,"patientId":"p1","projectId":null,"featureId":"Sum","score":83,"interpretation":"high","error":null,"scorer":{"id":"sum","version":"1","contentHash":"sha256:test"},"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA","score":4},{"featureId":"B","occurrenceId":3,"resultId":"rB","score":5}],"attributes":{"age":74}}}"#)
+        #expect(publication.json == expected)
+
+        let confirmed = self.engine.publicationConfirmed(publication.id)
+        #expect(confirmed.acknowledged == Set(held.map(\.ref)))
+        #expect(self.engine.unacknowledgedMessages.isEmpty)
+        #expect(self.engine.statistics.pendingComposites == 0)
+    }
+
+    @Test mutating func redeliveryOfAHeldMessageIsIgnoredNotAcknowledged() {
+        let composite = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
+        #expect(self.engine.receive(composite).isEmpty)
+        #expect(self.engine.receive(composite).isEmpty)
+        #expect(self.engine.unacknowledgedMessages == [composite.ref])
+    }
+
+    @Test mutating func aRepeatedFactWithANewMessageIdIsAcknowledged() {
+        let first = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
+        let copy = self.fixture.created(1, feature: "Sum", composite: true, at: 1)
+        _ = self.engine.receive(first)
+        #expect(self.engine.receive(copy).acknowledged == [copy.ref])
+        #expect(self.engine.unacknowledgedMessages == [first.ref])
+    }
+
+    @Test mutating func unrelatedTasksAndNonCandidatesAreAcknowledgedPromptly() {
+        let other = self.fixture.created(7, feature: "Unrelated-Questionnaire", at: 0)
+        #expect(self.engine.receive(other).acknowledged == [other.ref])
+        let completion = self.fixture.completed(99, result: "r99", at: 1)
+        #expect(self.engine.receive(completion).acknowledged == [completion.ref])
+        let expiry = self.fixture.expired(98, at: 2)
+        #expect(self.engine.receive(expiry).acknowledged == [expiry.ref])
+        #expect(self.engine.unacknowledgedMessages.isEmpty)
+    }
+
+    @Test mutating func aScorePublishedWithinTheLatenessBeforeItsCompletionBelongsToIt() throws {
+        _ = self.engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        _ = self.engine.receive(self.fixture.created(2, feature: "A", at: 1))
+        _ = self.engine.receive(self.fixture.created(3, feature: "B", at: 2))
+        // 200 s before its TaskCompleted: within the default 5 minutes.
+        _ = self.engine.receive(self.fixture.scored("rA", score: "1", at: 100))
+        _ = self.engine.receive(self.fixture.completed(2, result: "rA", at: 300))
+        // 400 s before: unrelated, released once the tasks topic passes 100 + 300 s.
+        let early = self.fixture.scored("rB", score: "2", at: 101)
+        _ = self.engine.receive(early)
+        let late = self.engine.receive(self.fixture.completed(3, result: "rB", at: 501))
+        #expect(late.acknowledged == [early.ref])
+        let rB = self.fixture.scored("rB", score: "3", at: 502)
+        _ = self.engine.receive(rB)
+        let decided = self.engine.endOfInput()
+        let lookup = try #require(decided.lookups.first)
+        let scored = self.engine.patientLookedUp(lookup, record: PatientRecord(birthDate: CivilDate(year: 2000, month: 1, day: 1)))
+        #expect(scored.publications.first?.json["data"]?["score"] == .number(.integer(1 + 3 + 24)))
+    }
+
+    @Test mutating func anUnlinkedScoreIsReleasedWhenTheTasksWatermarkPassesItsLateness() {
+        let stray = self.fixture.scored("nobody", score: "1", at: 0)
+        #expect(self.engine.receive(stray).isEmpty)
+        #expect(self.engine.statistics.messagesWaitingOnWatermark == 1)
+        let atLateness = self.fixture.delivery(
+            EngineFixture.tasks, at: 300, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+        #expect(!self.engine.receive(atLateness).acknowledged.contains(stray.ref))
+        let past = self.fixture.delivery(
+            EngineFixture.tasks, at: 301, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+        #expect(self.engine.receive(past).acknowledged.contains(stray.ref))
+        #expect(self.engine.unacknowledgedMessages.isEmpty)
+    }
+
+    @Test mutating func compositeExpiryWaitsForTheExperimentsWatermarkAndNamesWhatIsMissing() throws {
+        let composite = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
+        let taskA = self.fixture.created(2, feature: "A", at: 1)
+        let doneA = self.fixture.completed(2, result: "rA", at: 5)
+        let expiry = self.fixture.expired(1, at: 50)
+        for delivery in [composite, taskA, doneA, expiry] { #expect(self.engine.receive(delivery).isEmpty) }
+        // A score published before the expiry may still come on the experiments topic.
+        let scoreA = self.fixture.scored("rA", score: "1", at: 49)
+        #expect(self.engine.receive(scoreA).isEmpty)
+        let decided = self.engine.receive(self.fixture.scored("unrelated", score: "1", at: 50))
+        let publication = try #require(decided.publications.first)
+        #expect(
+            publication.json["data"]?["error"]
+                == .string(
+                    "The composite expired at \(EngineFixture.time(50)) before its components were complete; missing: B (no task)."
+                ))
+        #expect(publication.json["data"]?["score"] == .null)
+        let confirmed = self.engine.publicationConfirmed(publication.id)
+        #expect(confirmed.acknowledged == Set([composite, taskA, doneA, expiry, scoreA].map(\.ref)))
+    }
+
+    @Test mutating func anExpiredComponentFailsTheComposite() throws {
+        _ = self.engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        _ = self.engine.receive(self.fixture.created(2, feature: "A", at: 1))
+        _ = self.engine.receive(self.fixture.created(3, feature: "B", at: 2))
+        _ = self.engine.receive(self.fixture.expired(3, at: 10))
+        let publication = try #require(self.engine.endOfInput().publications.first)
+        #expect(
+            publication.json["data"]?["error"]
+                == .string(
+                    "Component B (occurrence 3) expired at \(EngineFixture.time(10)) before its components were complete; missing: A (task 2 not completed), B (task 3 not completed)."
+                ))
+    }
+
+    @Test mutating func aCompletionAfterTheExpiryDoesNotCount() throws {
+        _ = self.engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        _ = self.engine.receive(self.fixture.created(2, feature: "A", at: 1))
+        _ = self.engine.receive(self.fixture.created(3, feature: "B", at: 2))
+        _ = self.engine.receive(self.fixture.completed(2, result: "rA", at: 3))
+        _ = self.engine.receive(self.fixture.expired(1, at: 10))
+        _ = self.engine.receive(self.fixture.completed(3, result: "rB", at: 11))
+        _ = self.engine.receive(self.fixture.scored("rA", score: "1", at: 4))
+        // The experiments topic reaching the expiry decides it, before this late score is even looked at.
+        let publication = try #require(self.engine.receive(self.fixture.scored("rB", score: "1", at: 12)).publications.first)
+        #expect(publication.json["data"]?["error"]?.stringValue?.hasSuffix("missing: B (task 3 not completed).") == true)
+    }
+
+    @Test mutating func anUnclaimedCandidateIsReleasedAfterTheClaimWindow() {
+        let candidate = self.fixture.created(2, feature: "A", at: 0)
+        #expect(self.engine.receive(candidate).isEmpty)
+        let window = self.engine.configuration.claimWindow / 1_000
+        let atWindow = self.fixture.delivery(
+            EngineFixture.tasks, at: window, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+        #expect(!self.engine.receive(atWindow).acknowledged.contains(candidate.ref))
+        let past = self.fixture.delivery(
+            EngineFixture.tasks, at: window + 1, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+        #expect(self.engine.receive(past).acknowledged.contains(candidate.ref))
+    }
+
+    @Test mutating func aCandidateWaitingBeforeItsCompositeIsClaimedByIt() throws {
+        let candidate = self.fixture.created(2, feature: "A", at: 0)
+        _ = self.engine.receive(candidate)
+        _ = self.engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 1))
+        #expect(self.engine.pendingComposites.first?.waitingFor == ["A: task 2 not completed", "B: no task claimed"])
+        #expect(self.engine.statistics.messagesWaitingOnWatermark == 0)
+        #expect(self.engine.statistics.messagesHeldByComposites == 2)
+    }
+
+    @Test mutating func aCandidateCompletedBeforeAnyCompositeIsReleasedWithItsCompletion() {
+        let candidate = self.fixture.created(2, feature: "A", at: 0)
+        _ = self.engine.receive(candidate)
+        let completion = self.fixture.completed(2, result: "rA", at: 1)
+        #expect(self.engine.receive(completion).acknowledged == [candidate.ref, completion.ref])
+        // A composite created afterwards cannot claim it.
+        _ = self.engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 2))
+        #expect(self.engine.pendingComposites.first?.waitingFor == ["A: no task claimed", "B: no task claimed"])
+    }
+
+    @Test mutating func theOldestCompositeClaimsFirstAndEachTaskOnlyOnce() {
+        _ = self.engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        _ = self.engine.receive(self.fixture.created(10, feature: "Sum", composite: true, at: 1))
+        _ = self.engine.receive(self.fixture.created(2, feature: "A", at: 2))
+        _ = self.engine.receive(self.fixture.created(3, feature: "A", at: 3))
+        let waiting = self.engine.pendingComposites.map(\.waitingFor)
+        #expect(waiting == [["A: task 2 not completed", "B: no task claimed"], ["A: task 3 not completed", "B: no task claimed"]])
+    }
+
+    @Test mutating func otherPatientsAndProjectsDoNotMatch() {
+        _ = self.engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        let otherPatient = self.fixture.created(2, feature: "A", patient: "p2", at: 1)
+        _ = self.engine.receive(otherPatient)
+        #expect(self.engine.pendingComposites.first?.waitingFor.first == "A: no task claimed")
+        #expect(self.engine.statistics.messagesWaitingOnWatermark == 1)
+    }
+
+    @Test mutating func malformedMessagesAreDeadLetteredAndAcknowledgedOnlyAfterConfirmation() throws {
+        let broken = self.fixture.delivery(EngineFixture.experiments, at: 0, "{not json")
+        let actions = self.engine.receive(broken)
+        let publication = try #require(actions.publications.first)
+        #expect(actions.acknowledged.isEmpty)
+        #expect(publication.topic == "persistent://krane/experiments/acme-events-composite-service-DLQ")
+        #expect(publication.payload == broken.payload)
+        #expect(publication.properties["reason"]?.hasPrefix("not JSON") == true)
+        #expect(self.engine.receive(broken).isEmpty, "a redelivery while the dead letter is in flight is ignored")
+        #expect(self.engine.publicationConfirmed(publication.id).acknowledged == [broken.ref])
+    }
+
+    @Test mutating func aTenantThatDoesNotMatchItsTopicIsDeadLettered() throws {
+        let wrong = self.fixture.delivery(
+            EngineFixture.tasks, at: 0, #"{"name":"TaskCompleted","version":"v2","tenant":"other","data":{"occurrenceId":1,"resultId":"r"}}"#)
+        let publication = try #require(self.engine.receive(wrong).publications.first)
+        #expect(publication.properties["reason"] == #"tenant "other" does not match the topic's tenant "acme""#)
+    }
+
+    @Test mutating func aCompositeWithoutAScorerWaitsAndFailsOnExpiryNamingIt() throws {
+        _ = self.engine.receive(self.fixture.created(1, feature: "Unknown", composite: true, at: 0))
+        #expect(self.engine.pendingComposites.first?.waitingFor == ["a scorer for Unknown"])
+        _ = self.engine.receive(self.fixture.expired(1, at: 5))
+        let publication = try #require(self.engine.endOfInput().publications.first)
+        #expect(
+            publication.json["data"]?["error"]
+                == .string("The composite expired at \(EngineFixture.time(5)) with no scorer loaded for featureId Unknown."))
+    }
+
+    @Test mutating func aScorerLoadedLaterStartsMatchingPendingComposites() throws {
+        var engine = CompositeEngine(catalog: ScorerCatalog())
+        _ = engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        _ = engine.replaceScorers(ScorerCatalog([SumScorer()]))
+        _ = engine.receive(self.fixture.created(2, feature: "A", at: 1))
+        _ = engine.receive(self.fixture.created(3, feature: "B", at: 2))
+        _ = engine.receive(self.fixture.completed(2, result: "rA", at: 3))
+        _ = engine.receive(self.fixture.completed(3, result: "rB", at: 4))
+        _ = engine.receive(self.fixture.scored("rA", score: "6", at: 5))
+        _ = engine.receive(self.fixture.scored("rB", score: "7", at: 6))
+        let publication = try #require(engine.endOfInput().publications.first)
+        #expect(publication.json["data"]?["score"] == .number(.integer(13)))
+        #expect(publication.json["data"]?["interpretation"] == .string("high"))
+    }
+
+    @Test mutating func anEarlierRunsResultReleasesTheComposite() {
+        let composite = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
+        _ = self.engine.receive(composite)
+        let resultId = ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1"))
+        let earlier = self.fixture.delivery(
+            EngineFixture.experiments, at: 1,
+            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1}}"#)
+        #expect(self.engine.receive(earlier).acknowledged == [earlier.ref, composite.ref])
+        #expect(self.engine.statistics.pendingComposites == 0)
+        // A late copy of its FutureTaskCreated is recognised as decided.
+        let copy = self.fixture.created(1, feature: "Sum", composite: true, at: 2)
+        #expect(self.engine.receive(copy).acknowledged == [copy.ref])
+        #expect(self.engine.statistics.pendingComposites == 0)
+    }
+
+    @Test mutating func anUnknownPatientGivesAnErrorResult() throws {
+        for delivery in [
+            self.fixture.created(1, feature: "Sum", composite: true, at: 0), self.fixture.created(2, feature: "A", at: 1),
+            self.fixture.created(3, feature: "B", at: 2), self.fixture.completed(2, result: "rA", at: 3),
+            self.fixture.completed(3, result: "rB", at: 4), self.fixture.scored("rA", score: "1", at: 5),
+            self.fixture.scored("rB", score: "1", at: 6),
+        ] { _ = self.engine.receive(delivery) }
+        let lookup = try #require(self.engine.endOfInput().lookups.first)
+        let publication = try #require(self.engine.patientLookedUp(lookup, record: nil).publications.first)
+        #expect(
+            publication.json["data"]?["error"]
+                == .string("The age of the patient is unknown: patient p1 is not in the patient directory."))
+    }
+
+    @Test func resultIdsAreStableAndIgnoreTheOccurrenceIdsJSONType() throws {
+        let fromInteger = ResultIdentifier.make(tenant: "orikami", occurrence: try #require(OccurrenceID(json: .number(.integer(1)))))
+        let fromString = ResultIdentifier.make(tenant: "orikami", occurrence: try #require(OccurrenceID(json: .string("1"))))
+        #expect(fromInteger == fromString)
+        #expect(fromInteger.count == 24 && fromInteger.allSatisfy { "0123456789abcdef".contains($0) })
+        #expect(fromInteger != ResultIdentifier.make(tenant: "other", occurrence: OccurrenceID("1")))
+    }
+}
