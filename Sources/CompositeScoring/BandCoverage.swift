@@ -87,9 +87,11 @@ struct BandCoverage {
 
     /// The row's interval, clipped to the domain; refuses bands that match nothing or nothing possible.
     private func span(of row: Row, at index: Int, domainEnd: Edge) throws(ScorerLoadError) -> Span {
-        var lower = row.lower.map { Edge(value: $0.value.doubleValue, isIncluded: $0.isInclusive) }
+        var lower =
+            row.lower.map { Edge(value: $0.value.doubleValue, isIncluded: $0.isInclusive) }
             ?? Edge(value: -.infinity, isIncluded: true)
-        var upper = row.upper.map { Edge(value: $0.value.doubleValue, isIncluded: $0.isInclusive) }
+        var upper =
+            row.upper.map { Edge(value: $0.value.doubleValue, isIncluded: $0.isInclusive) }
             ?? Edge(value: .infinity, isIncluded: true)
         if self.domain.isInteger {
             // `above: 4` is `min: 5`, `below: 7` is `max: 6`; then [a, b] becomes [a, b + 1).

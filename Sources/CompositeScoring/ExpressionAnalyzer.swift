@@ -19,7 +19,8 @@ struct ExpressionAnalyzer {
         case .condition:
             throw ExpressionError(
                 column: expression.column,
-                problem: "\(role) must be a number, but this is a condition (true or false); use if(condition, a, b) to turn it into a number"
+                problem: "\(role) must be a number, but this is a condition (true or false); "
+                    + "use if(condition, a, b) to turn it into a number"
             )
         }
     }

@@ -14,12 +14,19 @@ enum ExpressionLexer {
             } else if character.isASCII, character.isNumber {
                 let end = Self.endOfNumber(characters, from: index)
                 let literal = String(characters[index..<end])
-                tokens.append(ExpressionToken(kind: .number(try Self.number(literal, column: column)), column: column, text: literal))
+                tokens.append(
+                    ExpressionToken(
+                        kind: .number(try Self.number(literal, column: column)),
+                        column: column,
+                        text: literal
+                    )
+                )
                 index = end
                 if index < characters.count, Self.isIdentifierCharacter(characters[index]) {
                     throw ExpressionError(
                         column: column,
-                        problem: "a number cannot be followed directly by a letter (\"\(literal)\(characters[index])\"); write a * between them if you mean a product"
+                        problem: "a number cannot be followed directly by a letter "
+                            + "(\"\(literal)\(characters[index])\"); write a * between them if you mean a product"
                     )
                 }
             } else if Self.isIdentifierStart(character) {
@@ -40,7 +47,9 @@ enum ExpressionLexer {
             } else {
                 let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
                 let (kind, length) = try Self.symbol(character, next: next, column: column)
-                tokens.append(ExpressionToken(kind: kind, column: column, text: String(characters[index..<index + length])))
+                tokens.append(
+                    ExpressionToken(kind: kind, column: column, text: String(characters[index..<index + length]))
+                )
                 index += length
             }
         }
@@ -73,7 +82,10 @@ enum ExpressionLexer {
 
     private static func number(_ literal: String, column: Int) throws(ExpressionError) -> NumericValue {
         if literal.hasSuffix(".") {
-            throw ExpressionError(column: column, problem: "a decimal point must be followed by digits (\"\(literal)\")")
+            throw ExpressionError(
+                column: column,
+                problem: "a decimal point must be followed by digits (\"\(literal)\")"
+            )
         }
         if literal.contains(".") {
             guard let value = Double(literal), value.isFinite else {

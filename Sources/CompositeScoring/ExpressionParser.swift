@@ -126,7 +126,9 @@ struct ExpressionParser {
         var steps: [Expression.ArithmeticStep] = []
         while let operation = Self.additiveOperator(self.current.kind) {
             let token = self.advance()
-            steps.append(Expression.ArithmeticStep(operation: operation, operand: try self.parseProduct(), column: token.column))
+            steps.append(
+                Expression.ArithmeticStep(operation: operation, operand: try self.parseProduct(), column: token.column)
+            )
         }
         return steps.isEmpty ? first : Expression(kind: .arithmetic(first, steps), column: first.column)
     }
@@ -136,7 +138,9 @@ struct ExpressionParser {
         var steps: [Expression.ArithmeticStep] = []
         while let operation = Self.multiplicativeOperator(self.current.kind) {
             let token = self.advance()
-            steps.append(Expression.ArithmeticStep(operation: operation, operand: try self.parseUnary(), column: token.column))
+            steps.append(
+                Expression.ArithmeticStep(operation: operation, operand: try self.parseUnary(), column: token.column)
+            )
         }
         return steps.isEmpty ? first : Expression(kind: .arithmetic(first, steps), column: first.column)
     }
@@ -174,7 +178,8 @@ struct ExpressionParser {
             guard self.current.kind == .rightParenthesis else {
                 throw ExpressionError(
                     column: self.current.column,
-                    problem: "expected \")\" to close the \"(\" at column \(token.column), found \(self.describe(self.current))"
+                    problem: "expected \")\" to close the \"(\" at column \(token.column), "
+                        + "found \(self.describe(self.current))"
                 )
             }
             self.advance()

@@ -29,7 +29,8 @@ struct ManifestMapping {
                     file: owner.file,
                     line: keyLine,
                     field: path,
-                    message: "unknown key \"\(name)\"\(hint); the keys allowed here are \(allowedKeys.joined(separator: ", "))"
+                    message: "unknown key \"\(name)\"\(hint); "
+                        + "the keys allowed here are \(allowedKeys.joined(separator: ", "))"
                 )
             }
             entries[name] = ManifestNode(node: value, file: owner.file, path: path, keyLine: keyLine)

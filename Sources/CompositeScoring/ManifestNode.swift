@@ -68,10 +68,16 @@ struct ManifestNode {
         var result: [(key: String, value: ManifestNode)] = []
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
-                throw self.error("expected simple names as keys, found a key that is \(ManifestNode(node: key, file: self.file, path: "", keyLine: nil).found)")
+                let keyNode = ManifestNode(node: key, file: self.file, path: "", keyLine: nil)
+                throw self.error("expected simple names as keys, found a key that is \(keyNode.found)")
             }
             let line = key.mark?.line
-            result.append((scalar.string, ManifestNode(node: value, file: self.file, path: self.path(of: scalar.string), keyLine: line)))
+            result.append(
+                (
+                    scalar.string,
+                    ManifestNode(node: value, file: self.file, path: self.path(of: scalar.string), keyLine: line)
+                )
+            )
         }
         return result
     }
@@ -106,7 +112,7 @@ struct ManifestNode {
         guard case .scalar(let scalar) = self.node, scalar.style == .plain || scalar.style == .any,
             let value = Self.parseNumber(scalar.string)
         else {
-            throw self.error("expected a number, found \(self.found)")
+            throw self.error("expected a number, found \(self.found)\(self.quotedNumberHint)")
         }
         return value
     }
@@ -116,9 +122,17 @@ struct ManifestNode {
         guard case .scalar(let scalar) = self.node, scalar.style == .plain || scalar.style == .any,
             let integer = Self.parseNumber(scalar.string)?.exactInteger
         else {
-            throw self.error("expected an integer, found \(self.found)")
+            throw self.error("expected an integer, found \(self.found)\(self.quotedNumberHint)")
         }
         return integer
+    }
+
+    /// A hint for the common slip of quoting a number, which YAML then reads as text.
+    private var quotedNumberHint: String {
+        guard case .scalar(let scalar) = self.node, scalar.style != .plain, scalar.style != .any,
+            Self.parseNumber(scalar.string.trimmingWhitespace) != nil
+        else { return "" }
+        return " (write numbers without quotes)"
     }
 
     /// `true` or `false` when written plainly, otherwise `nil`.

@@ -11,7 +11,6 @@ struct NumericDomain: Sendable, Equatable {
     var isInteger: Bool
 
     static let anyNumber = NumericDomain(lower: -.infinity, upper: .infinity, isInteger: false)
-    static let anyInteger = NumericDomain(lower: -.infinity, upper: .infinity, isInteger: true)
 
     /// Whether both ends are finite, that is, whether the range of possible values is known.
     var isBounded: Bool { self.lower.isFinite && self.upper.isFinite }
@@ -47,9 +46,17 @@ struct NumericDomain: Sendable, Equatable {
         let bothInteger = self.isInteger && other.isInteger
         switch operation {
         case .add:
-            return NumericDomain(lower: self.lower + other.lower, upper: self.upper + other.upper, isInteger: bothInteger)
+            return NumericDomain(
+                lower: self.lower + other.lower,
+                upper: self.upper + other.upper,
+                isInteger: bothInteger
+            )
         case .subtract:
-            return NumericDomain(lower: self.lower - other.upper, upper: self.upper - other.lower, isInteger: bothInteger)
+            return NumericDomain(
+                lower: self.lower - other.upper,
+                upper: self.upper - other.lower,
+                isInteger: bothInteger
+            )
         case .multiply:
             // 0 × ∞ is 0 here: a finite end of 0 is attained, so the product there really is 0.
             let products = [

@@ -61,7 +61,8 @@ public struct Scorer: CompositeScorer {
     /// Scores one composite.
     ///
     /// Inputs are checked in declaration order; the first that is missing, null, not a whole number where one is
-    /// required, or out of range gives ``ScorerVerdict/rejected(reason:)`` naming it. A missing item is never taken as 0.
+    /// required, or out of range gives ``ScorerVerdict/rejected(reason:)`` naming it. A missing item is never
+    /// taken as 0.
     ///
     /// - Parameters:
     ///   - features: the score of each required component feature; `nil` means the component's score was null.

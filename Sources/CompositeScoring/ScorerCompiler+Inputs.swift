@@ -65,18 +65,23 @@ extension ScorerCompiler {
         }
     }
 
-    private func range(_ node: ManifestNode, type: ScorerInput.ValueType) throws(ScorerLoadError) -> ClosedRange<Double> {
+    private func range(_ node: ManifestNode, type: ScorerInput.ValueType) throws(ScorerLoadError) -> ClosedRange<Double>
+    {
         let ends = try node.list()
         guard ends.count == 2 else {
-            throw node.error("expected two numbers, [lowest, highest], found \(ends.count) value\(ends.count == 1 ? "" : "s")")
+            throw node.error(
+                "expected two numbers, [lowest, highest], found \(ends.count) value\(ends.count == 1 ? "" : "s")"
+            )
         }
         var bounds: [Double] = []
         for end in ends {
             switch type {
             case .integer:
                 let integer = try end.integer()
-                guard abs(integer) <= Self.largestExactInteger else {
-                    throw end.error("\(integer) is too large; integer ranges must lie within ±\(Self.largestExactInteger)")
+                guard integer.magnitude <= Self.largestExactInteger.magnitude else {
+                    throw end.error(
+                        "\(integer) is out of bounds; integer ranges must lie within ±\(Self.largestExactInteger)"
+                    )
                 }
                 bounds.append(Double(integer))
             case .number:

@@ -52,7 +52,9 @@ extension ScorerCompiler {
         let name = try inputNode.text()
         guard let slot = scope.slots[name] else {
             if scope.laterNames.contains(name) {
-                throw inputNode.error("\"\(name)\" is defined further down; a point can use only the inputs and the points above it")
+                throw inputNode.error(
+                    "\"\(name)\" is defined further down; a point can use only the inputs and the points above it"
+                )
             }
             throw inputNode.error("unknown input \"\(name)\"\(Suggestion.hint(for: name, among: scope.names))")
         }

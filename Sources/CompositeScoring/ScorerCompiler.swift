@@ -61,7 +61,12 @@ struct ScorerCompiler {
         } catch let error as YamlError {
             throw self.syntaxError(error)
         } catch {
-            throw ScorerLoadError(file: self.fileName, line: nil, field: nil, message: "the file is not valid YAML: \(error)")
+            throw ScorerLoadError(
+                file: self.fileName,
+                line: nil,
+                field: nil,
+                message: "the file is not valid YAML: \(error)"
+            )
         }
         guard let node else {
             throw ScorerLoadError(file: self.fileName, line: nil, field: nil, message: "the file is empty")
@@ -76,7 +81,11 @@ struct ScorerCompiler {
             .composer(let context, let problem, let mark, _):
             var message = "YAML syntax error: \(problem)"
             if let context {
-                message += " (\(context.text) at line \(context.mark.line))"
+                // libyaml splits some messages as "expected X" + "but found Y"; those read best in that order.
+                message =
+                    problem.hasPrefix("but ")
+                    ? "YAML syntax error: \(context.text), \(problem)"
+                    : message + " (\(context.text) at line \(context.mark.line))"
             }
             if problem.contains("tab") || problem.contains("cannot start any token") {
                 message += "; indent with spaces, not tabs"
@@ -91,7 +100,12 @@ struct ScorerCompiler {
                 message: "the key \(keys) is written more than once in the same group"
             )
         default:
-            return ScorerLoadError(file: self.fileName, line: nil, field: nil, message: "the file is not valid YAML: \(error)")
+            return ScorerLoadError(
+                file: self.fileName,
+                line: nil,
+                field: nil,
+                message: "the file is not valid YAML: \(error)"
+            )
         }
     }
 
@@ -110,7 +124,9 @@ struct ScorerCompiler {
             id.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true
             && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
         guard isValid else {
-            throw node.error("\"\(id)\" cannot be a scorer id: use letters, digits, -, _ and . only (for example imwg-frailty)")
+            throw node.error(
+                "\"\(id)\" cannot be a scorer id: use letters, digits, -, _ and . only (for example imwg-frailty)"
+            )
         }
         return id
     }

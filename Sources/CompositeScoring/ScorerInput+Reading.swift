@@ -11,12 +11,15 @@ extension ScorerInput {
 
     /// The range as written in messages, for example `0 to 6`.
     var rangeText: String? {
-        self.range.map { "\(NumericValue.formatted(bound: $0.lowerBound)) to \(NumericValue.formatted(bound: $0.upperBound))" }
+        self.range.map {
+            "\(NumericValue.formatted(bound: $0.lowerBound)) to \(NumericValue.formatted(bound: $0.upperBound))"
+        }
     }
 
     /// Takes this input's value from what the engine supplied, refusing anything that would make the score a guess.
     ///
-    /// An integer input's value is returned as `.integer`, so integral decimals such as `5.0` keep the arithmetic exact.
+    /// An integer input's value is returned as `.integer`, so integral decimals such as `5.0` keep the arithmetic
+    /// exact.
     func read(
         features: [String: NumericValue?],
         attributes: [String: NumericValue]

@@ -44,7 +44,8 @@ struct ScoringProgram: Sendable {
         do throws(EvaluationError) {
             score = try self.score.number(in: values)
         } catch {
-            let explanation = self.score.column == 0 ? "\(error.explanation) in the sum of the points" : error.explanation
+            let explanation =
+                self.score.column == 0 ? "\(error.explanation) in the sum of the points" : error.explanation
             throw ScoringRejection("The score cannot be computed: \(explanation).")
         }
         guard let interpretation = self.interpretation.firstOutcome(for: score) else {

@@ -10,6 +10,8 @@ struct BrokerSimulation {
         var maximumCrashes = 40
         /// Probability that a delivery is immediately delivered again with the same id.
         var duplicateProbability = 0.0
+        /// Record every delivery, publication, acknowledgement and crash in ``Outcome/trace`` (for debugging).
+        var trace = false
     }
 
     struct Stored {
@@ -36,6 +38,7 @@ struct BrokerSimulation {
         var heldByCompositesAtEnd = 0
         var pendingAtEnd = 0
         var crashes = 0
+        var trace: [String] = []
     }
 
     var topics: [String: [Stored]] = [:]
@@ -74,6 +77,7 @@ struct BrokerSimulation {
 
         func crash() {
             outcome.crashes += 1
+            if chaos.trace { outcome.trace.append("CRASH") }
             outcome.interruptedResults.formUnion(awaitingAcknowledgement)
             awaitingAcknowledgement = []
             publicationPayloads = [:]
@@ -92,6 +96,7 @@ struct BrokerSimulation {
             var actions: [EngineAction]
             if let (topic, stored) = self.next(cursors: &cursors, randomly: chaos.interleaveRandomly, random: &random) {
                 let delivery = Delivery(topic: topic, id: stored.id, publishTime: Self.time(stored.seconds), payload: stored.payload)
+                if chaos.trace { outcome.trace.append("DELIVER \(topic.contains("tasks") ? "T" : "E")\(topic.contains("acme") ? "acme" : "beta")#\(stored.id.entryId) \(String(decoding: stored.payload.prefix(180), as: UTF8.self))") }
                 actions = engine.receive(delivery)
                 if random.chance(chaos.duplicateProbability) { actions += engine.receive(delivery) }
             } else if !endOfInputSent {
@@ -106,6 +111,7 @@ struct BrokerSimulation {
                 step += 1
                 switch action {
                 case .publish(let publication):
+                    if chaos.trace { outcome.trace.append("PUBLISH \(String(decoding: publication.payload.prefix(200), as: UTF8.self))") }
                     let topic = publication.topic
                     self.append(to: topic, seconds: self.topics[topic]?.last?.seconds ?? 0, payload: publication.payload)
                     if case .result = publication.kind {
@@ -123,6 +129,7 @@ struct BrokerSimulation {
                     }
                     queue = confirmed[...] + queue
                 case .acknowledge(let refs):
+                    if chaos.trace { outcome.trace.append("ACK \(refs.map { "\($0.topic.contains("tasks") ? "T" : "E")\($0.topic.contains("acme") ? "acme" : "beta")#\($0.id.entryId)" })") }
                     for ref in refs {
                         self.acknowledged[ref.topic, default: []].insert(ref.id.entryId)
                         if outcome.acknowledgedAt[ref] == nil { outcome.acknowledgedAt[ref] = step }

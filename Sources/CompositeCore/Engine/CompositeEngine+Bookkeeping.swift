@@ -151,6 +151,9 @@ extension CompositeEngine {
             self.releaseCandidate(key)
         case .forgetDecided(let key):
             self.decided.remove(key)
+        case .releaseProof(let ref):
+            self.proofs -= 1
+            self.acknowledge(ref)
         }
     }
 

@@ -11,11 +11,12 @@ extension CompositeEngine {
         case .scoreGenerated(let score):
             self.scoreGenerated(score, key: ResultKey(stream: stream, resultId: score.resultId), ref: ref, at: time)
         case .compositeScoreGenerated(let occurrence, let resultId, let components):
-            self.acknowledge(ref)
             if let occurrence, let resultId {
                 self.resultSeen(
                     OccurrenceKey(stream: stream, occurrence: occurrence), resultId: resultId, components: components,
-                    at: time)
+                    ref: ref, at: time)
+            } else {
+                self.acknowledge(ref)
             }
         case .unrelated:
             self.acknowledge(ref)
@@ -182,23 +183,42 @@ extension CompositeEngine {
 
     /// A `CompositeScoreGenerated` of ours is proof that its composite was decided and its result is durable.
     ///
-    /// After a crash between publishing a result and acknowledging what it settled, the broker redelivers the
-    /// composite's messages, possibly only some of them. The composite and the tasks the result lists are marked
-    /// decided, so leftovers are acknowledged as they arrive instead of starting the composite again or being claimed
-    /// by another composite; if the composite is already being rebuilt, it is released.
+    /// Normally it is read back after this engine finished the composite and is acknowledged at once. After a crash
+    /// between publishing a result and acknowledging what it settled, the composite's messages come back, in any
+    /// order relative to the result and possibly only some of them. Then the result is kept unacknowledged as the
+    /// proof, until the tasks watermark is `decidedRetention` past it, so that a further crash brings it back too;
+    /// meanwhile the composite and the tasks it lists are decided: held parts are released and late parts are
+    /// acknowledged on arrival instead of starting the composite again or being claimed by another composite.
     private mutating func resultSeen(
-        _ key: OccurrenceKey, resultId: String, components: [OccurrenceID], at time: Timestamp
+        _ key: OccurrenceKey, resultId: String, components: [SettledTask],
+        ref: HeldRef, at time: Timestamp
     ) {
-        guard resultId == ResultIdentifier.make(tenant: self.tenant(of: key), occurrence: key.occurrence) else { return }
-        let anchor = max(self.streams[Int(key.stream)].tasksWatermark, time)
-        self.rememberDecided(
-            [key] + components.map { OccurrenceKey(stream: key.stream, occurrence: $0) }, stream: key.stream, from: anchor)
-        guard let composite = self.composites[key] else { return }
-        switch composite.phase {
-        case .publishing: return
-        case .awaitingPatient(let lookup): self.lookups[lookup] = nil
-        case .collecting: break
+        guard resultId == ResultIdentifier.make(tenant: self.tenant(of: key), occurrence: key.occurrence),
+            !self.decided.contains(key)
+        else {
+            self.acknowledge(ref)
+            return
         }
+        if case .publishing = self.composites[key]?.phase {
+            self.acknowledge(ref)
+            return
+        }
+        let anchor = max(self.streams[Int(key.stream)].tasksWatermark, time)
+        self.held.insert(ref)
+        self.proofs += 1
+        self.schedule(
+            .releaseProof(ref), stream: key.stream, kind: .tasks,
+            at: anchor.adding(milliseconds: self.configuration.decidedRetention))
+        let tasks = components.map { OccurrenceKey(stream: key.stream, occurrence: $0.occurrence) }
+        self.rememberDecided([key] + tasks, stream: key.stream, from: anchor)
+        for task in tasks { self.releaseCandidate(task) }
+        for case let resultId? in components.map(\.resultId) {
+            for score in self.unlinked.removeValue(forKey: ResultKey(stream: key.stream, resultId: resultId)) ?? [] {
+                self.acknowledge(score.ref)
+            }
+        }
+        guard let composite = self.composites[key] else { return }
+        if case .awaitingPatient(let lookup) = composite.phase { self.lookups[lookup] = nil }
         self.counters.releasedByEarlierResult += 1
         self.finish(key)
     }

@@ -32,6 +32,8 @@ public struct CompositeEngine: Sendable {
     var decided: Set<OccurrenceKey> = []
     var publications: [PublicationID: InFlightPublication] = [:]
     var lookups: [UInt64: OccurrenceKey] = [:]
+    /// Results read back after a restart and kept unacknowledged as proof of their composite's decision.
+    var proofs = 0
 
     var sequence: UInt64 = 0
     var output = ActionBuffer()
@@ -137,7 +139,7 @@ public struct CompositeEngine: Sendable {
         return EngineStatistics(
             pendingComposites: self.composites.count,
             messagesHeldByComposites: heldByComposites,
-            messagesWaitingOnWatermark: self.candidates.count + unlinkedScores,
+            messagesWaitingOnWatermark: self.candidates.count + unlinkedScores + self.proofs,
             messagesAwaitingPublication: inFlight,
             unacknowledgedMessages: self.held.count,
             oldestPendingSince: self.composites.values.map(\.createdAt).min())

@@ -9,6 +9,8 @@ struct WatermarkTimer: Comparable {
         case closeClaimWindow(OccurrenceKey)
         /// Forget a decided composite.
         case forgetDecided(OccurrenceKey)
+        /// Acknowledge a result read back after a restart, kept as proof of its composite's decision.
+        case releaseProof(HeldRef)
     }
 
     var fireAt: Timestamp

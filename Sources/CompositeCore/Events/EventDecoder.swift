@@ -73,9 +73,13 @@ public enum EventDecoder {
             return .taskExpired(occurrence: try Self.occurrence(data))
         case (.experiments, "CompositeScoreGenerated"):
             // Read back only to be acknowledged; whatever it carries is used if well-formed and ignored otherwise.
-            var components: [OccurrenceID] = []
+            var components: [SettledTask] = []
             if case .array(let used)? = data["components"] {
-                components = used.compactMap { $0["occurrenceId"].flatMap(OccurrenceID.init(json:)) }
+                components = used.compactMap { component in
+                    component["occurrenceId"].flatMap(OccurrenceID.init(json:)).map {
+                        SettledTask(occurrence: $0, resultId: component["resultId"]?.stringValue)
+                    }
+                }
             }
             return .compositeScoreGenerated(
                 occurrence: data["occurrenceId"].flatMap(OccurrenceID.init(json:)),

@@ -36,6 +36,17 @@ public struct ScoreGenerated: Sendable, Hashable {
     }
 }
 
+/// A task a published result settled, as listed in its `components`.
+public struct SettledTask: Sendable, Hashable {
+    public var occurrence: OccurrenceID
+    public var resultId: String?
+
+    public init(occurrence: OccurrenceID, resultId: String?) {
+        self.occurrence = occurrence
+        self.resultId = resultId
+    }
+}
+
 /// A Krane v2 message, decoded and validated for the role it plays on its topic.
 public enum KraneEvent: Sendable, Hashable {
     case taskCreated(TaskCreated)
@@ -43,8 +54,9 @@ public enum KraneEvent: Sendable, Hashable {
     case taskExpired(occurrence: OccurrenceID)
     case scoreGenerated(ScoreGenerated)
     /// A `CompositeScoreGenerated`: this service's output (or another instance's), read back from the experiments topic.
-    /// `components` lists the occurrence ids of the tasks the result used.
-    case compositeScoreGenerated(occurrence: OccurrenceID?, resultId: String?, components: [OccurrenceID])
+    /// `components` lists the tasks the result settled, with their resultIds where they had one.
+    case compositeScoreGenerated(
+        occurrence: OccurrenceID?, resultId: String?, components: [SettledTask])
     /// A well-formed v2 message the engine has no use for (another event name, or an event on the other topic).
     case unrelated(name: String)
 }
