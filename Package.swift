@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // The pure core: events, the reducer, the scorer protocol. No I/O, no networking, no clock reads.
@@ -66,10 +65,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeCoreTests",
-            dependencies: [
-                "CompositeCore",
-                .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
+            dependencies: ["CompositeCore"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeScoringTests",
@@ -82,7 +78,7 @@ let package = Package(
             name: "CompositeServiceTests",
             dependencies: [
                 "CompositeService",
-                .product(name: "PropertyBased", package: "swift-property-based"),
+                "CompositeBroker",
             ],
             swiftSettings: strictSettings),
     ]

@@ -205,6 +205,7 @@ import Testing
         #expect(publication.properties["reason"]?.hasPrefix("not JSON") == true)
         #expect(self.engine.receive(broken).isEmpty, "a redelivery while the dead letter is in flight is ignored")
         #expect(self.engine.publicationConfirmed(publication.id).acknowledged == [broken.ref])
+        #expect(self.engine.receive(broken) == [.acknowledge([broken.ref])], "a later redelivery is not dead-lettered again")
     }
 
     @Test mutating func aTenantThatDoesNotMatchItsTopicIsDeadLettered() throws {

@@ -32,6 +32,11 @@ public struct CompositeEngine: Sendable {
     var decided: Set<OccurrenceKey> = []
     var publications: [PublicationID: InFlightPublication] = [:]
     var lookups: [UInt64: OccurrenceKey] = [:]
+    /// Recently dead-lettered messages, so a redelivery of one is acknowledged instead of dead-lettered twice.
+    var deadLettered: Set<HeldRef> = []
+    var deadLetteredOrder: Deque<HeldRef> = []
+    /// How many dead-lettered message ids are remembered.
+    static let rememberedDeadLetters = 10_000
     /// Results read back after a restart and kept unacknowledged as proof of their composite's decision.
     var proofs = 0
 
@@ -55,6 +60,10 @@ public struct CompositeEngine: Sendable {
         if self.held.contains(ref) {
             self.counters.redeliveriesIgnored += 1
             return []
+        }
+        if self.deadLettered.contains(ref) {
+            self.acknowledge(ref)
+            return self.output.take()
         }
         let slot = self.topicSlots[Int(slotIndex)]
         guard slot.stream >= 0 else {
@@ -81,7 +90,10 @@ public struct CompositeEngine: Sendable {
         if let composite = publication.composite {
             self.finish(composite)
         } else {
-            for ref in publication.refs { self.acknowledge(ref) }
+            for ref in publication.refs {
+                self.acknowledge(ref)
+                self.rememberDeadLetter(ref)
+            }
         }
         return self.output.take()
     }
@@ -127,6 +139,14 @@ public struct CompositeEngine: Sendable {
             self.evaluate(composite.key)
         }
         return self.output.take()
+    }
+
+    private mutating func rememberDeadLetter(_ ref: HeldRef) {
+        guard self.deadLettered.insert(ref).inserted else { return }
+        self.deadLetteredOrder.append(ref)
+        if self.deadLetteredOrder.count > Self.rememberedDeadLetters, let oldest = self.deadLetteredOrder.popFirst() {
+            self.deadLettered.remove(oldest)
+        }
     }
 
     // MARK: - Observations
