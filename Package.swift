@@ -58,7 +58,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
-        // Release-build throughput benchmarks: `swift run -c release composite-benchmarks`.
+        // Release-build throughput benchmark: `swift run -c release CompositeBenchmarks`.
         .executableTarget(
             name: "CompositeBenchmarks",
             dependencies: ["CompositeCore", "CompositeScoring", "CompositeService"],

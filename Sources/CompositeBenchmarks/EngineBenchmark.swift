@@ -1,0 +1,57 @@
+import CompositeCore
+import CompositeScoring
+import CompositeService
+import Foundation
+
+/// Decode + reduce throughput of the engine on a generated stream, with a JSON-decode-only baseline measured in the
+/// same run. Run in release: `swift run -c release CompositeBenchmarks [patients]`.
+@main
+enum EngineBenchmark {
+    static func main() throws {
+        let patients = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
+        let (registry, errors) = try ScorerDirectory.load("composites")
+        guard errors.isEmpty else { fatalError("scorer errors: \(errors)") }
+        let catalog = ScorerCatalog(registry.scorers.map { $0 as any CompositeScorer })
+        let stream = StreamGenerator.make(patients: patients)
+        print("stream: \(stream.count) messages, \(patients) patients")
+
+        // Baseline: JSON parsing alone over the same payloads.
+        var parsed = 0
+        let baselineStart = ContinuousClock.now
+        for delivery in stream where (try? JSONParser.parse(delivery.payload)) != nil { parsed += 1 }
+        let baseline = ContinuousClock.now - baselineStart
+
+        var engine = CompositeEngine(catalog: catalog)
+        var results = 0
+        var acknowledged = 0
+        let record = PatientRecord(birthDate: CivilDate(year: 1941, month: 3, day: 2))
+        let start = ContinuousClock.now
+        func perform(_ actions: [EngineAction]) {
+            var queue = actions
+            while let action = queue.popLast() {
+                switch action {
+                case .publish(let publication):
+                    results += 1
+                    queue += engine.publicationConfirmed(publication.id)
+                case .acknowledge(let refs):
+                    acknowledged += refs.count
+                case .lookUpPatient(let lookup):
+                    queue += engine.patientLookedUp(lookup, record: record)
+                }
+            }
+        }
+        for delivery in stream { perform(engine.receive(delivery)) }
+        perform(engine.endOfInput())
+        let elapsed = ContinuousClock.now - start
+
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let baselineSeconds = Double(baseline.components.seconds) + Double(baseline.components.attoseconds) / 1e18
+        let rate = Double(stream.count) / seconds
+        let baselineRate = Double(parsed) / baselineSeconds
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print("json parse only (baseline): \(Int(baselineRate)) messages/s")
+        print("decode + reduce: \(Int(rate)) messages/s (\(String(format: "%.2f", rate / baselineRate))x baseline), \(results) results, \(acknowledged) acknowledgements")
+        print("peak memory (max RSS, includes the generated stream): \(usage.ru_maxrss / 1024) MiB")
+    }
+}
