@@ -48,7 +48,10 @@ let package = Package(
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
-            dependencies: ["CompositeCore", "CompositeScoring", "CompositeBroker"],
+            dependencies: [
+                "CompositeCore", "CompositeScoring", "CompositeBroker",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strictSettings),
         // The thin `composite-service` executable.
         .executableTarget(

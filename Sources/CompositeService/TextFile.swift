@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reads a whole UTF-8 text file, with errors that name it.
-enum TextFile {
-    static func read(_ path: String) throws(ServiceError) -> String {
+public enum TextFile {
+    public static func read(_ path: String) throws(ServiceError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ServiceError(.unreadable, file: path, "cannot read the file")
         }

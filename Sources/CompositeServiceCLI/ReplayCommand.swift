@@ -65,7 +65,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let outcome: (report: ReplayReport, scorerErrors: [ScorerLoadError])
         do {
             expectation = try self.expect.map { file throws(ServiceError) in
-                try ReplayExpectation(contents: try Self.read(file), fileName: file)
+                try ReplayExpectation(contents: try TextFile.read(file), fileName: file)
             }
             outcome = try await ReplayRunner.run(options: options)
         } catch {
@@ -91,12 +91,6 @@ struct ReplayCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-    }
-
-    static func read(_ file: String) throws(ServiceError) -> String {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
-        else { throw ServiceError(.unreadable, file: file, "cannot read the file") }
-        return text
     }
 }
 
