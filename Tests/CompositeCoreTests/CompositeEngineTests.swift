@@ -240,22 +240,34 @@ import Testing
         #expect(publication.json["data"]?["interpretation"] == .string("high"))
     }
 
-    @Test mutating func anEarlierRunsResultReleasesTheComposite() {
+    @Test mutating func anEarlierRunsResultSettlesTheCompositeAndHoldsItUntilTheRetentionPasses() {
         let composite = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
         _ = self.engine.receive(composite)
         let resultId = ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1"))
         let earlier = self.fixture.delivery(
             EngineFixture.experiments, at: 1,
+            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1,"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA"}]}}"#)
+        // Nothing is acknowledged early: a further crash must bring back the composite together with its proof.
+        #expect(self.engine.receive(earlier).isEmpty)
+        #expect(self.engine.statistics.pendingComposites == 0)
+        // Its listed task and that task's score come back later: held under the settled composite, not claimed.
+        let taskA = self.fixture.created(2, feature: "A", at: 2)
+        let scoreA = self.fixture.scored("rA", score: "1", at: 3)
+        #expect(self.engine.receive(taskA).isEmpty)
+        #expect(self.engine.receive(scoreA).isEmpty)
+        _ = self.engine.receive(self.fixture.created(10, feature: "Sum", composite: true, at: 4))
+        #expect(self.engine.pendingComposites.first?.waitingFor == ["A: no task claimed", "B: no task claimed"])
+        // A second copy of the result with another id is a repeat.
+        let copy = self.fixture.delivery(
+            EngineFixture.experiments, at: 5,
             #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1}}"#)
-        // The result is kept as the proof of the decision while late parts of the composite may still come back.
-        #expect(self.engine.receive(earlier).acknowledged == [composite.ref])
-        #expect(self.engine.statistics.pendingComposites == 0)
-        #expect(self.engine.unacknowledgedMessages == [earlier.ref])
-        // A late copy of its FutureTaskCreated is recognised as decided.
-        let copy = self.fixture.created(1, feature: "Sum", composite: true, at: 2)
         #expect(self.engine.receive(copy).acknowledged == [copy.ref])
-        #expect(self.engine.statistics.pendingComposites == 0)
-        #expect(self.engine.endOfInput().acknowledged == [earlier.ref])
+        let retention = self.engine.configuration.decidedRetention / 1_000
+        let past = self.fixture.delivery(
+            EngineFixture.tasks, at: 5 + retention + 1, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+        let released = self.engine.receive(past).acknowledged
+        #expect(released.isSuperset(of: [composite.ref, taskA.ref, scoreA.ref, earlier.ref]))
+        #expect(!released.contains(copy.ref))
     }
 
     @Test mutating func anUnknownPatientGivesAnErrorResult() throws {

@@ -85,6 +85,20 @@ import Testing
         }
     }
 
+    @Test func resultsSurviveHeavyChaos() {
+        for seed in Self.seeds(salt: 50_000).prefix(300) {
+            self.check(seed: seed, chaos: .init(interleaveRandomly: true, crashProbability: 0.1, duplicateProbability: 0.3))
+        }
+    }
+
+    /// Found by scanning 20,000 seeds: a crash between publishing a result and its acknowledgements, then the result
+    /// read back before the rest of its composite, once let another composite claim one of its tasks.
+    @Test func aResultReadBackBeforeItsCompositesTasksKeepsThemFromOtherComposites() {
+        self.check(
+            seed: 1_749_651_575_208_572_838,
+            chaos: .init(interleaveRandomly: true, crashProbability: 0.02, duplicateProbability: 0.1))
+    }
+
     @Test func resultsSurviveEverythingAtOnce() {
         for seed in Self.seeds(salt: 40_000) {
             self.check(seed: seed, chaos: .init(interleaveRandomly: true, crashProbability: 0.02, duplicateProbability: 0.1))

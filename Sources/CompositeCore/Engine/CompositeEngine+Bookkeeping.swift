@@ -57,27 +57,40 @@ extension CompositeEngine {
                     key: delivery.key, kind: .deadLetter(reason: reason.message))))
     }
 
-    /// The composite is decided and its result durable (or known to be): acknowledge everything it held and
-    /// remember it for a while so late copies of its messages are recognised.
+    /// The composite is decided and its result durable: acknowledge everything it held and remember it for a while
+    /// so late copies of its messages are recognised.
     mutating func finish(_ key: OccurrenceKey) {
         guard let composite = self.composites.removeValue(forKey: key) else { return }
         // The composite's own FutureTaskCreated goes last: if the acknowledgements are cut short, whatever is
         // redelivered still has its composite to belong to.
         for ref in composite.held.reversed() { self.acknowledge(ref) }
+        let tasks = self.unindex(composite).tasks
+        self.rememberDecided([key] + tasks, stream: key.stream, from: self.streams[Int(key.stream)].tasksWatermark)
+    }
+
+    /// Removes a composite that left `composites` from every index; returns the tasks it claimed and their resultIds.
+    mutating func unindex(_ composite: PendingComposite) -> (tasks: [OccurrenceKey], results: [ResultKey]) {
+        let key = composite.key
+        if case .awaitingPatient(let lookup) = composite.phase { self.lookups[lookup] = nil }
         for feature in composite.requiredFeatures ?? [] where composite.components[feature] == nil {
             let match = MatchKey(
                 stream: key.stream, patientId: composite.task.patientId, projectId: composite.task.projectId,
                 featureId: feature)
             Self.remove(key, from: &self.wanting, at: match)
         }
-        var forgotten = [key]
+        var tasks: [OccurrenceKey] = []
+        var results: [ResultKey] = []
         for component in composite.components.values {
             let task = OccurrenceKey(stream: key.stream, occurrence: component.occurrence)
             self.componentOwners[task] = nil
-            if let resultId = component.resultId { self.links[ResultKey(stream: key.stream, resultId: resultId)] = nil }
-            forgotten.append(task)
+            tasks.append(task)
+            if let resultId = component.resultId {
+                let result = ResultKey(stream: key.stream, resultId: resultId)
+                self.links[result] = nil
+                results.append(result)
+            }
         }
-        self.rememberDecided(forgotten, stream: key.stream, from: self.streams[Int(key.stream)].tasksWatermark)
+        return (tasks, results)
     }
 
     /// Remembers occurrences of decided composites until the tasks watermark is `decidedRetention` past `time`.
@@ -151,9 +164,8 @@ extension CompositeEngine {
             self.releaseCandidate(key)
         case .forgetDecided(let key):
             self.decided.remove(key)
-        case .releaseProof(let ref):
-            self.proofs -= 1
-            self.acknowledge(ref)
+        case .releaseSettled(let key):
+            self.releaseSettled(key)
         }
     }
 

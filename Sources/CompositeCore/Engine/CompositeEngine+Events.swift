@@ -1,5 +1,6 @@
 extension CompositeEngine {
     mutating func handle(_ event: KraneEvent, stream: Int32, ref: HeldRef, at time: Timestamp) {
+        if self.holdForSettledComposite(event, stream: stream, ref: ref) { return }
         switch event {
         case .taskCreated(let task):
             self.taskCreated(task, key: OccurrenceKey(stream: stream, occurrence: task.occurrence), ref: ref, at: time)
@@ -179,47 +180,5 @@ extension CompositeEngine {
         self.composites[owner.composite]!.components[owner.feature]!.score = .some(score)
         self.composites[owner.composite]!.components[owner.feature]!.scoredAt = time
         self.composites[owner.composite]!.held.append(ref)
-    }
-
-    /// A `CompositeScoreGenerated` of ours is proof that its composite was decided and its result is durable.
-    ///
-    /// Normally it is read back after this engine finished the composite and is acknowledged at once. After a crash
-    /// between publishing a result and acknowledging what it settled, the composite's messages come back, in any
-    /// order relative to the result and possibly only some of them. Then the result is kept unacknowledged as the
-    /// proof, until the tasks watermark is `decidedRetention` past it, so that a further crash brings it back too;
-    /// meanwhile the composite and the tasks it lists are decided: held parts are released and late parts are
-    /// acknowledged on arrival instead of starting the composite again or being claimed by another composite.
-    private mutating func resultSeen(
-        _ key: OccurrenceKey, resultId: String, components: [SettledTask],
-        ref: HeldRef, at time: Timestamp
-    ) {
-        guard resultId == ResultIdentifier.make(tenant: self.tenant(of: key), occurrence: key.occurrence),
-            !self.decided.contains(key)
-        else {
-            self.acknowledge(ref)
-            return
-        }
-        if case .publishing = self.composites[key]?.phase {
-            self.acknowledge(ref)
-            return
-        }
-        let anchor = max(self.streams[Int(key.stream)].tasksWatermark, time)
-        self.held.insert(ref)
-        self.proofs += 1
-        self.schedule(
-            .releaseProof(ref), stream: key.stream, kind: .tasks,
-            at: anchor.adding(milliseconds: self.configuration.decidedRetention))
-        let tasks = components.map { OccurrenceKey(stream: key.stream, occurrence: $0.occurrence) }
-        self.rememberDecided([key] + tasks, stream: key.stream, from: anchor)
-        for task in tasks { self.releaseCandidate(task) }
-        for case let resultId? in components.map(\.resultId) {
-            for score in self.unlinked.removeValue(forKey: ResultKey(stream: key.stream, resultId: resultId)) ?? [] {
-                self.acknowledge(score.ref)
-            }
-        }
-        guard let composite = self.composites[key] else { return }
-        if case .awaitingPatient(let lookup) = composite.phase { self.lookups[lookup] = nil }
-        self.counters.releasedByEarlierResult += 1
-        self.finish(key)
     }
 }

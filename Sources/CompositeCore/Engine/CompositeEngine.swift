@@ -37,8 +37,10 @@ public struct CompositeEngine: Sendable {
     var deadLetteredOrder: Deque<HeldRef> = []
     /// How many dead-lettered message ids are remembered.
     static let rememberedDeadLetters = 10_000
-    /// Results read back after a restart and kept unacknowledged as proof of their composite's decision.
-    var proofs = 0
+    /// Composites whose result an earlier run published, read back after a restart; see `CompositeEngine+Settled`.
+    var settled: [OccurrenceKey: SettledComposite] = [:]
+    var settledTasks: [OccurrenceKey: OccurrenceKey] = [:]
+    var settledResults: [ResultKey: OccurrenceKey] = [:]
 
     var sequence: UInt64 = 0
     var output = ActionBuffer()
@@ -159,7 +161,8 @@ public struct CompositeEngine: Sendable {
         return EngineStatistics(
             pendingComposites: self.composites.count,
             messagesHeldByComposites: heldByComposites,
-            messagesWaitingOnWatermark: self.candidates.count + unlinkedScores + self.proofs,
+            messagesWaitingOnWatermark: self.candidates.count + unlinkedScores
+                + self.settled.values.reduce(0) { $0 + $1.held.count + 1 },
             messagesAwaitingPublication: inFlight,
             unacknowledgedMessages: self.held.count,
             oldestPendingSince: self.composites.values.map(\.createdAt).min())

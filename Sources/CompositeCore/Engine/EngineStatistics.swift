@@ -21,8 +21,8 @@ public struct EngineCounters: Sendable, Hashable {
     public var errorResults = 0
     public var deadLetters = 0
     public var acknowledged = 0
-    /// Composites released because their result from an earlier run was read back.
-    public var releasedByEarlierResult = 0
+    /// Composites settled because their result from an earlier run was read back after a restart.
+    public var settledByEarlierResult = 0
 }
 
 /// One pending composite and what it is waiting for.

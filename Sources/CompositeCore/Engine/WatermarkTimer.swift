@@ -9,8 +9,8 @@ struct WatermarkTimer: Comparable {
         case closeClaimWindow(OccurrenceKey)
         /// Forget a decided composite.
         case forgetDecided(OccurrenceKey)
-        /// Acknowledge a result read back after a restart, kept as proof of its composite's decision.
-        case releaseProof(HeldRef)
+        /// Acknowledge a composite settled by a result read back after a restart, and the result itself.
+        case releaseSettled(OccurrenceKey)
     }
 
     var fireAt: Timestamp
