@@ -95,10 +95,11 @@ extension CompositeEngine {
 
     /// Remembers occurrences of decided composites until the tasks watermark is `decidedRetention` past `time`.
     mutating func rememberDecided(_ occurrences: [OccurrenceKey], stream: Int32, from time: Timestamp) {
-        let forgetAt = time.adding(milliseconds: self.configuration.decidedRetention)
-        for occurrence in occurrences where self.decided.insert(occurrence).inserted {
-            self.schedule(.forgetDecided(occurrence), stream: stream, kind: .tasks, at: forgetAt)
-        }
+        let added = occurrences.filter { self.decided.insert($0).inserted }
+        guard !added.isEmpty else { return }
+        self.schedule(
+            .forgetDecided(added), stream: stream, kind: .tasks,
+            at: time.adding(milliseconds: self.configuration.decidedRetention))
     }
 
     /// Releases an unclaimed candidate: no composite can claim it any more.
@@ -162,8 +163,8 @@ extension CompositeEngine {
             self.acknowledge(ref)
         case .closeClaimWindow(let key):
             self.releaseCandidate(key)
-        case .forgetDecided(let key):
-            self.decided.remove(key)
+        case .forgetDecided(let keys):
+            for key in keys { self.decided.remove(key) }
         case .releaseSettled(let key):
             self.releaseSettled(key)
         }

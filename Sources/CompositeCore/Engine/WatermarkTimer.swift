@@ -7,8 +7,8 @@ struct WatermarkTimer: Comparable {
         case releaseUnlinkedScore(ResultKey, HeldRef)
         /// Release the candidate if it is still unclaimed.
         case closeClaimWindow(OccurrenceKey)
-        /// Forget a decided composite.
-        case forgetDecided(OccurrenceKey)
+        /// Forget a decided composite and its tasks.
+        case forgetDecided([OccurrenceKey])
         /// Acknowledge a composite settled by a result read back after a restart, and the result itself.
         case releaseSettled(OccurrenceKey)
     }

@@ -89,7 +89,8 @@ public struct JSONParser {
         mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
             guard depth <= JSONParser.maximumDepth else { throw self.error("nesting too deep") }
             self.index += 1
-            var object = JSONObject()
+            var object = JSONObject(members: [])
+            object.members.reserveCapacity(8)
             self.skipWhitespace()
             if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "}") {
                 self.index += 1
@@ -142,11 +143,14 @@ public struct JSONParser {
             self.index += 1
             let start = self.index
             // Fast path: no escapes, all the bytes between the quotes are the string.
+            var isASCII = true
             while self.index < self.bytes.count {
                 let byte = self.bytes[self.index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: self.bytes[start..<self.index])
                     self.index += 1
+                    // ASCII is valid UTF-8 by construction; only other text needs the (slower) validation.
+                    if isASCII { return String(decoding: slice, as: UTF8.self) }
                     guard let string = String(validating: slice, as: UTF8.self) else {
                         throw JSONParseError(offset: start, message: "string is not valid UTF-8")
                     }
@@ -154,6 +158,7 @@ public struct JSONParser {
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw self.error("control character in string") }
+                if byte >= 0x80 { isASCII = false }
                 self.index += 1
             }
             var scratch = Array(UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]))

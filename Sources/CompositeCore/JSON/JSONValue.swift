@@ -44,19 +44,35 @@ public enum JSONValue: Sendable, Hashable {
             return .array(elements.map(\.canonical))
         case .object(let object):
             let members = object.members
-                .map { (key: $0.key, value: $0.value.canonical) }
+                .map { JSONMember(key: $0.key, value: $0.value.canonical) }
                 .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            return .object(JSONObject(members))
+            return .object(JSONObject(members: members))
         }
+    }
+}
+
+/// One `"key": value` pair of a JSON object.
+public struct JSONMember: Sendable, Hashable {
+    public var key: String
+    public var value: JSONValue
+
+    public init(key: String, value: JSONValue) {
+        self.key = key
+        self.value = value
     }
 }
 
 /// A JSON object: members in document order.
 public struct JSONObject: Sendable, Hashable {
-    public var members: [(key: String, value: JSONValue)]
+    // A struct rather than a tuple element: arrays of tuples need runtime type metadata on every allocation.
+    public var members: [JSONMember]
+
+    public init(members: [JSONMember]) {
+        self.members = members
+    }
 
     public init(_ members: [(key: String, value: JSONValue)] = []) {
-        self.members = members
+        self.members = members.map { JSONMember(key: $0.key, value: $0.value) }
     }
 
     /// The first member named `key`.
@@ -68,22 +84,6 @@ public struct JSONObject: Sendable, Hashable {
     }
 
     public mutating func append(_ key: String, _ value: JSONValue) {
-        self.members.append((key: key, value: value))
-    }
-
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        guard lhs.members.count == rhs.members.count else { return false }
-        for (left, right) in zip(lhs.members, rhs.members) where left.key != right.key || left.value != right.value {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.members.count)
-        for member in self.members {
-            hasher.combine(member.key)
-            hasher.combine(member.value)
-        }
+        self.members.append(JSONMember(key: key, value: value))
     }
 }
