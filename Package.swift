@@ -20,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The pure core: events, the reducer, the scorer protocol. No I/O, no networking, no clock reads.
@@ -45,19 +50,32 @@ let package = Package(
             name: "CompositeBroker",
             dependencies: ["CompositeCore"],
             swiftSettings: strictSettings),
+        // The durable embedded broker: SQLite (through GRDB) with Pulsar's delivery semantics.
+        .target(
+            name: "CompositeEmbeddedBroker",
+            dependencies: ["CompositeCore", "CompositeBroker", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
             dependencies: [
-                "CompositeCore", "CompositeScoring", "CompositeBroker",
+                "CompositeCore", "CompositeScoring", "CompositeBroker", "CompositeEmbeddedBroker",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
         // The thin `composite-service` executable.
         .executableTarget(
             name: "CompositeServiceCLI",
             dependencies: [
-                "CompositeService",
+                "CompositeService", "CompositeCore", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeScoring",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

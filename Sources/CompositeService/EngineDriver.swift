@@ -12,15 +12,18 @@ public actor EngineDriver {
     private let broker: any MessageBroker
     private let consumer: any BrokerConsumer
     private let patients: any PatientDirectory
+    private let published: @Sendable (Publication) -> Void
 
+    /// - Parameter published: told of every publication once the broker confirmed it (for metrics and logs).
     public init(
         engine: CompositeEngine, broker: any MessageBroker, consumer: any BrokerConsumer,
-        patients: any PatientDirectory
+        patients: any PatientDirectory, published: @escaping @Sendable (Publication) -> Void = { _ in }
     ) {
         self.engine = engine
         self.broker = broker
         self.consumer = consumer
         self.patients = patients
+        self.published = published
     }
 
     /// Feeds one received message to the engine and carries out its consequences.
@@ -46,6 +49,7 @@ public actor EngineDriver {
     public var statistics: EngineStatistics { self.engine.statistics }
     public var counters: EngineCounters { self.engine.counters }
     public var pendingComposites: [PendingCompositeSummary] { self.engine.pendingComposites }
+    public var watermarks: [(topic: String, watermark: Timestamp)] { self.engine.watermarks }
 
     private func perform(_ actions: [EngineAction]) async throws {
         var queue = Deque(actions)
@@ -56,6 +60,7 @@ public actor EngineDriver {
                     OutgoingMessage(
                         payload: publication.payload, key: publication.key, properties: publication.properties),
                     to: publication.topic)
+                self.published(publication)
                 queue.append(contentsOf: self.engine.publicationConfirmed(publication.id))
             case .acknowledge(let messages):
                 try await self.consumer.acknowledge(messages)

@@ -284,6 +284,21 @@ import Testing
                 == .string("The age of the patient is unknown: patient p1 is not in the patient directory."))
     }
 
+    @Test mutating func resultsReadBackDoNotMoveTheWatermark() {
+        let stray = self.fixture.scored("nobody", score: "1", at: 0)
+        _ = self.engine.receive(stray)
+        // Our own result, published by this service's clock long after the input's event time.
+        let own = self.fixture.delivery(
+            EngineFixture.tasks, at: 10_000,
+            #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#)
+        let result = Delivery(
+            topic: EngineFixture.experiments, id: MessageID(entryId: 999), publishTime: EngineFixture.time(99_999),
+            payload: Array(#"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"x","occurrenceId":5}}"#.utf8))
+        #expect(self.engine.receive(result).acknowledged == [result.ref])
+        #expect(self.engine.watermarks.first { $0.topic == EngineFixture.experiments }?.watermark == EngineFixture.time(0))
+        #expect(self.engine.receive(own).acknowledged.contains(stray.ref))
+    }
+
     @Test func resultIdsAreStableAndIgnoreTheOccurrenceIdsJSONType() throws {
         let fromInteger = ResultIdentifier.make(tenant: "orikami", occurrence: try #require(OccurrenceID(json: .number(.integer(1)))))
         let fromString = ResultIdentifier.make(tenant: "orikami", occurrence: try #require(OccurrenceID(json: .string("1"))))

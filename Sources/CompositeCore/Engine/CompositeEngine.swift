@@ -74,13 +74,18 @@ public struct CompositeEngine: Sendable {
                 reason: DeadLetterReason("topic \(delivery.topic) is not a tenant tasks or experiments topic"))
             return self.output.take()
         }
-        self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
         switch EventDecoder.decode(delivery.payload, on: slot.topic) {
         case .failure(let reason):
+            self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
             self.deadLetter(
                 delivery, ref: ref, topic: slot.topic.deadLetterTopic(subscription: self.configuration.subscription),
                 reason: reason)
         case .success(let event):
+            // Results read back carry this service's own publish clock, not the progress of the platform's
+            // producers, so they do not move the watermark.
+            if case .compositeScoreGenerated = event {} else {
+                self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
+            }
             self.handle(event, stream: slot.stream, ref: ref, at: delivery.publishTime)
         }
         return self.output.take()

@@ -1,0 +1,94 @@
+import CompositeBroker
+import CompositeCore
+import GRDB
+import Synchronization
+
+/// A consumer of an ``EmbeddedBroker`` subscription.
+///
+/// It reads unacknowledged messages in batches after its cursor, so a new consumer (after a restart) starts again at
+/// the first unacknowledged message. Acknowledgements are written in one transaction per call.
+final class EmbeddedConsumer: BrokerConsumer {
+    struct State {
+        var cursor: Int64 = 0
+        var buffer: [BrokerMessage] = []
+        var closed = false
+    }
+
+    let broker: EmbeddedBroker
+    let topics: [String]
+    let subscription: String
+    let state = Mutex(State())
+    /// How long to wait between polls when the topics are drained.
+    static let pollInterval = Duration.milliseconds(20)
+    static let batchSize = 512
+
+    init(broker: EmbeddedBroker, topics: [String], subscription: String) {
+        self.broker = broker
+        self.topics = topics
+        self.subscription = subscription
+    }
+
+    func receive(timeout: Duration) async throws -> BrokerMessage? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            if let message = try self.next() { return message }
+            if clock.now >= deadline { return nil }
+            try await Task.sleep(for: min(Self.pollInterval, deadline - clock.now))
+        }
+    }
+
+    private func next() throws -> BrokerMessage? {
+        let cursor = try self.state.withLock { state -> Int64? in
+            guard !state.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
+            if !state.buffer.isEmpty { return nil }
+            return state.cursor
+        }
+        if let cursor {
+            let batch = try self.fetch(after: cursor)
+            self.state.withLock { state in
+                state.buffer = batch.reversed()
+                if let last = batch.last { state.cursor = Int64(last.id.entryId) }
+            }
+        }
+        return self.state.withLock { $0.buffer.popLast() }
+    }
+
+    private func fetch(after cursor: Int64) throws -> [BrokerMessage] {
+        do {
+            return try self.broker.database.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM messages m
+                        WHERE m.topic IN (\(self.topics.map { _ in "?" }.joined(separator: ","))) AND m.id > ?
+                        AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.subscription = ? AND a.message_id = m.id)
+                        ORDER BY m.id LIMIT ?
+                        """,
+                    arguments: StatementArguments(self.topics) + [cursor, self.subscription, Self.batchSize]
+                ).map(EmbeddedBroker.message)
+            }
+        } catch {
+            throw BrokerError(.storageFailed, reason: "cannot read messages: \(error)")
+        }
+    }
+
+    func acknowledge(_ messages: [MessageRef]) async throws {
+        guard !messages.isEmpty else { return }
+        do {
+            try await self.broker.database.write { db in
+                let statement = try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO acknowledgements (subscription, message_id) VALUES (?, ?)")
+                for message in messages {
+                    try statement.execute(arguments: [self.subscription, Int64(message.id.entryId)])
+                }
+            }
+        } catch {
+            throw BrokerError(.storageFailed, reason: "cannot store acknowledgements: \(error)")
+        }
+    }
+
+    func close() async {
+        self.state.withLock { $0.closed = true }
+    }
+}

@@ -1,0 +1,102 @@
+public import CompositeBroker
+import CompositeCore
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// The long-running consumer: reads the tenants' topics, runs the engine, publishes and acknowledges.
+///
+/// On graceful shutdown it stops taking messages after the one in hand; that message's publications and
+/// acknowledgements complete before `run` returns, so nothing is lost.
+public struct CompositeProcessor: Service {
+    let configuration: ServiceConfiguration
+    let broker: any MessageBroker
+    let patients: any PatientDirectory
+    let scorers: ScorerSource
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    public init(
+        configuration: ServiceConfiguration, broker: any MessageBroker, patients: any PatientDirectory,
+        scorers: ScorerSource, metrics: ServiceMetrics, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.broker = broker
+        self.patients = patients
+        self.scorers = scorers
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let topics = self.configuration.topics
+        let consumer = try await self.broker.subscribe(topics: topics, subscription: self.configuration.subscription)
+        let metrics = self.metrics
+        let logger = self.logger
+        var generation = self.scorers.generation
+        let driver = EngineDriver(
+            engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
+            broker: self.broker, consumer: consumer, patients: self.patients,
+            published: { publication in
+                metrics.published(publication)
+                Self.log(publication, logger: logger)
+            })
+        self.metrics.setReady(true, reason: "consuming \(topics.count) topics")
+        self.logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: " "))"])
+        let clock = ContinuousClock()
+        var lastMessage = Dictionary(uniqueKeysWithValues: topics.map { ($0, clock.now) })
+        var lastReport = clock.now
+        let idle = Duration.seconds(self.configuration.idleSeconds)
+        defer { self.metrics.setReady(false, reason: "stopped") }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if self.scorers.generation != generation {
+                generation = self.scorers.generation
+                try await driver.replaceScorers(self.scorers.catalog)
+                self.logger.info("scorers reloaded", metadata: ["featureIds": "\(self.scorers.catalog.featureIds)"])
+            }
+            if let message = try await consumer.receive(timeout: .milliseconds(100)) {
+                self.metrics.consumed(topic: message.topic)
+                try await driver.process(message)
+                lastMessage[message.topic] = clock.now
+            }
+            let now = clock.now
+            for (topic, last) in lastMessage where now - last >= idle {
+                // The only place the wall clock reaches the engine: an idle topic counts as read up to now.
+                try await driver.advanceWatermark(topic: topic, to: Self.wallClock())
+                lastMessage[topic] = now
+            }
+            if now - lastReport >= .seconds(1) {
+                lastReport = now
+                self.metrics.update(
+                    statistics: await driver.statistics, watermarks: await driver.watermarks,
+                    pending: await driver.pendingComposites, now: Self.wallClock())
+            }
+        }
+        self.metrics.update(
+            statistics: await driver.statistics, watermarks: await driver.watermarks,
+            pending: await driver.pendingComposites, now: Self.wallClock())
+        await consumer.close()
+        self.logger.info("stopped consuming")
+    }
+
+    static func wallClock() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)))
+    }
+
+    static func log(_ publication: Publication, logger: Logger) {
+        switch publication.kind {
+        case .result(let featureId, let isError):
+            let message = (try? JSONParser.parse(publication.payload))?["data"]
+            logger.info(
+                isError ? "composite error result published" : "composite result published",
+                metadata: [
+                    "featureId": "\(featureId)", "occurrenceId": "\(message?["occurrenceId"].map(JSONWriter.string) ?? "?")",
+                    "score": "\(message?["score"].map(JSONWriter.string) ?? "null")",
+                    "interpretation": "\(message?["interpretation"]?.stringValue ?? "null")",
+                    "error": "\(message?["error"]?.stringValue ?? "none")",
+                ])
+        case .deadLetter(let reason):
+            logger.warning("message dead-lettered", metadata: ["topic": "\(publication.topic)", "reason": "\(reason)"])
+        }
+    }
+}

@@ -1,0 +1,130 @@
+public import CompositeCore
+
+/// How `composite-service run` is configured: from the environment, over a `.env` file. Every key and its default
+/// is documented in `.env.example`.
+public struct ServiceConfiguration: Sendable, Equatable {
+    public enum BrokerKind: String, Sendable, Equatable {
+        case embedded
+        case memory
+    }
+
+    public enum LogFormat: String, Sendable, Equatable {
+        case text
+        case json
+    }
+
+    /// `BROKER`. Default: `embedded`.
+    public var broker: BrokerKind = .embedded
+    /// `DATA_DIR`: where the embedded broker keeps its database. Default: `data`.
+    public var dataDirectory = "data"
+    /// `PULSAR_TENANT`: the broker tenant `P` of the topics. Default: `krane-staging`.
+    public var brokerTenant = "krane-staging"
+    /// `KRANE_TENANTS`: the Krane tenants `T` to consume, comma-separated. Required.
+    public var tenants: [String] = []
+    /// `COMPOSITES_DIR`. Default: `composites`.
+    public var compositesDirectory = "composites"
+    /// `PATIENT_DIRECTORY`: a JSON Lines patient file. Default: none (no patient is known).
+    public var patientDirectory: String?
+    /// `SUBSCRIPTION`. Default: `composite-service`.
+    public var subscription = "composite-service"
+    /// `LATENESS_SECONDS`, `CLAIM_WINDOW_SECONDS`.
+    public var engine = EngineConfiguration()
+    /// `IDLE_SECONDS`: a topic idle this long counts as read up to the wall clock. Default: 60.
+    public var idleSeconds: Int64 = 60
+    /// `HTTP_PORT`: health, readiness and Prometheus metrics; 0 disables the endpoint. Default: 8080.
+    public var httpPort = 8080
+    /// `LOG_FORMAT`: `text` or `json`. Default: `text`.
+    public var logFormat: LogFormat = .text
+    /// `LOG_LEVEL`: `trace` … `critical`. Default: `info`.
+    public var logLevel = "info"
+    /// `PULSAR_URL`, `PULSAR_TOKEN`: read for the Pulsar broker; the token is never logged.
+    public var pulsarURL: String?
+    public var pulsarToken: String?
+
+    public init() {}
+
+    /// The topics the service consumes: both topics of every tenant.
+    public var topics: [String] {
+        self.tenants.flatMap { tenant in
+            [TopicKind.tasks, .experiments].map {
+                TenantTopic(brokerTenant: self.brokerTenant, kind: $0, kraneTenant: tenant).fullName
+            }
+        }
+    }
+
+    /// Reads the configuration. `environment` wins over `dotEnv`; an invalid value fails with one line naming the key.
+    public static func load(environment: [String: String], dotEnv: [String: String] = [:]) throws(ServiceError) -> Self {
+        let values = dotEnv.merging(environment) { _, fromEnvironment in fromEnvironment }
+        func fail(_ key: String, _ message: String) -> ServiceError {
+            ServiceError(.invalidConfiguration, "invalid configuration: \(key) \(message)")
+        }
+        func value(_ key: String) -> String? {
+            guard let value = values[key], !value.isEmpty else { return nil }
+            return value
+        }
+        func integer(_ key: String, _ range: ClosedRange<Int64>) throws(ServiceError) -> Int64? {
+            guard let text = value(key) else { return nil }
+            guard let number = Int64(text), range.contains(number) else {
+                throw fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+            }
+            return number
+        }
+        var configuration = Self()
+        if let broker = value("BROKER") {
+            guard let kind = BrokerKind(rawValue: broker) else {
+                if broker == "pulsar" || broker == "kafka" {
+                    throw fail("BROKER", "\"\(broker)\" is not available in this build yet (embedded or memory)")
+                }
+                throw fail("BROKER", "must be embedded or memory, got \"\(broker)\"")
+            }
+            configuration.broker = kind
+        }
+        configuration.dataDirectory = value("DATA_DIR") ?? configuration.dataDirectory
+        if let tenant = value("PULSAR_TENANT") {
+            guard !tenant.contains("/") else { throw fail("PULSAR_TENANT", "must not contain '/', got \"\(tenant)\"") }
+            configuration.brokerTenant = tenant
+        }
+        guard let tenants = value("KRANE_TENANTS") else {
+            throw fail("KRANE_TENANTS", "is required: the comma-separated Krane tenants to consume")
+        }
+        configuration.tenants = tenants.split(separator: ",").map { $0.trimmingCharacters(in: " ") }
+        for tenant in configuration.tenants where tenant.isEmpty || tenant.contains("/") {
+            throw fail("KRANE_TENANTS", "has an invalid tenant \"\(tenant)\"")
+        }
+        guard !configuration.tenants.isEmpty else { throw fail("KRANE_TENANTS", "names no tenant") }
+        configuration.compositesDirectory = value("COMPOSITES_DIR") ?? configuration.compositesDirectory
+        configuration.patientDirectory = value("PATIENT_DIRECTORY")
+        configuration.subscription = value("SUBSCRIPTION") ?? configuration.subscription
+        if let lateness = try integer("LATENESS_SECONDS", 0...86_400) { configuration.engine.lateness = lateness * 1_000 }
+        if let window = try integer("CLAIM_WINDOW_SECONDS", 1...31_536_000) {
+            configuration.engine.claimWindow = window * 1_000
+            configuration.engine.decidedRetention = window * 1_000
+        }
+        configuration.engine.subscription = configuration.subscription
+        if let idle = try integer("IDLE_SECONDS", 1...86_400) { configuration.idleSeconds = idle }
+        if let port = try integer("HTTP_PORT", 0...65_535) { configuration.httpPort = Int(port) }
+        if let format = value("LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format) else { throw fail("LOG_FORMAT", "must be text or json, got \"\(format)\"") }
+            configuration.logFormat = parsed
+        }
+        if let level = value("LOG_LEVEL") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level) else { throw fail("LOG_LEVEL", "must be one of \(levels.joined(separator: ", "))") }
+            configuration.logLevel = level
+        }
+        configuration.pulsarURL = value("PULSAR_URL")
+        configuration.pulsarToken = value("PULSAR_TOKEN")
+        return configuration
+    }
+}
+
+extension ServiceConfiguration: CustomStringConvertible {
+    /// The configuration for the start-up log line; secrets are redacted.
+    public var description: String {
+        "broker=\(self.broker.rawValue) dataDir=\(self.dataDirectory) tenant=\(self.brokerTenant) "
+            + "tenants=\(self.tenants.joined(separator: ",")) composites=\(self.compositesDirectory) "
+            + "patients=\(self.patientDirectory ?? "none") subscription=\(self.subscription) "
+            + "idleSeconds=\(self.idleSeconds) httpPort=\(self.httpPort) "
+            + "pulsarToken=\(self.pulsarToken == nil ? "unset" : "<redacted>")"
+    }
+}

@@ -1,0 +1,119 @@
+public import CompositeCore
+import Prometheus
+import Synchronization
+
+/// The service's Prometheus metrics, and its readiness.
+public final class ServiceMetrics: Sendable {
+    // Descriptors are computed: the library's descriptor type is not Sendable, so it cannot be a static constant.
+    static var messagesConsumed: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "messages_consumed", unitName: "total", helpText: "Messages consumed, by tenant and topic.")
+    }
+    static var results: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "results", unitName: "total", helpText: "Composite results published, by featureId and outcome.")
+    }
+    static var deadLetters: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "dead_letters", unitName: "total", helpText: "Messages dead-lettered, by dead-letter topic.")
+    }
+    static var pendingComposites: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "pending_composites", unitName: "", helpText: "Composites not yet decided.")
+    }
+    static var unacknowledgedMessages: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "unacknowledged_messages", unitName: "", helpText: "Messages received and not yet acknowledged.")
+    }
+    static var heldMessages: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "held_messages", unitName: "", helpText: "Unacknowledged messages by reason: held by a composite, or waiting on a watermark.")
+    }
+    static var oldestPendingAge: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "oldest_pending_age", unitName: "seconds", helpText: "Age of the oldest pending composite (wall clock minus its publish time).")
+    }
+    static var watermarkLag: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "watermark_lag", unitName: "seconds", helpText: "Wall clock minus the topic watermark.")
+    }
+    static var scorersLoaded: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "scorers_loaded", unitName: "", helpText: "Scorer files loaded.")
+    }
+    static var scorerLoadErrors: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "composite", metricName: "scorer_load_errors", unitName: "", helpText: "Scorer files refused at the last (re)load.")
+    }
+
+    public let registry = PrometheusCollectorRegistry()
+    private let readiness = Mutex<(ready: Bool, reason: String)>((false, "starting"))
+    private let snapshot = Mutex<ServiceSnapshot>(ServiceSnapshot())
+
+    public init() {}
+
+    public func consumed(topic: String) {
+        guard let parsed = TenantTopic(topic) else { return }
+        self.registry.makeCounter(
+            descriptor: Self.messagesConsumed,
+            labels: [("tenant", parsed.kraneTenant), ("topic", parsed.kind.rawValue)]
+        ).increment()
+    }
+
+    public func published(_ publication: Publication) {
+        switch publication.kind {
+        case .result(let featureId, let isError):
+            self.registry.makeCounter(
+                descriptor: Self.results, labels: [("featureId", featureId), ("outcome", isError ? "error" : "success")]
+            ).increment()
+        case .deadLetter:
+            self.registry.makeCounter(descriptor: Self.deadLetters, labels: [("topic", publication.topic)])
+                .increment()
+        }
+    }
+
+    /// Updates the gauges from the engine's state; `now` is the wall clock.
+    public func update(
+        statistics: EngineStatistics, watermarks: [(topic: String, watermark: Timestamp)],
+        pending: [PendingCompositeSummary], now: Timestamp
+    ) {
+        self.registry.makeGauge(descriptor: Self.pendingComposites).set(Double(statistics.pendingComposites))
+        self.registry.makeGauge(descriptor: Self.unacknowledgedMessages).set(Double(statistics.unacknowledgedMessages))
+        self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "composite")])
+            .set(Double(statistics.messagesHeldByComposites))
+        self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "watermark")])
+            .set(Double(statistics.messagesWaitingOnWatermark))
+        let oldest = statistics.oldestPendingSince.map {
+            Double(now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1_000
+        }
+        self.registry.makeGauge(descriptor: Self.oldestPendingAge).set(max(0, oldest ?? 0))
+        for (topic, watermark) in watermarks where watermark != .distantPast && watermark != .distantFuture {
+            self.registry.makeGauge(descriptor: Self.watermarkLag, labels: [("topic", topic)])
+                .set(Double(now.millisecondsSinceEpoch - watermark.millisecondsSinceEpoch) / 1_000)
+        }
+        self.snapshot.withLock { $0 = ServiceSnapshot(statistics: statistics, pending: pending) }
+    }
+
+    public func scorers(loaded: Int, errors: Int) {
+        self.registry.makeGauge(descriptor: Self.scorersLoaded).set(Double(loaded))
+        self.registry.makeGauge(descriptor: Self.scorerLoadErrors).set(Double(errors))
+    }
+
+    public func setReady(_ ready: Bool, reason: String) {
+        self.readiness.withLock { $0 = (ready, reason) }
+    }
+
+    public var isReady: (ready: Bool, reason: String) { self.readiness.withLock { $0 } }
+
+    /// The last state the processor reported, for `/pending`.
+    public var latest: ServiceSnapshot { self.snapshot.withLock { $0 } }
+
+    /// The Prometheus text exposition.
+    public func exposition() -> String { self.registry.emitToString() }
+}
+
+/// What the processor last reported about the engine.
+public struct ServiceSnapshot: Sendable {
+    public var statistics: EngineStatistics?
+    public var pending: [PendingCompositeSummary] = []
+}

@@ -1,0 +1,95 @@
+import CompositeBroker
+import CompositeCore
+import CompositeEmbeddedBroker
+import Foundation
+public import Logging
+import ServiceLifecycle
+
+/// Builds the long-running service from its configuration and runs it until SIGTERM or SIGINT.
+public enum ServiceRunner {
+    /// Sets up logging as configured (human-readable text, or JSON lines).
+    public static func bootstrapLogging(_ configuration: ServiceConfiguration) {
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler
+            switch configuration.logFormat {
+            case .text: handler = StreamLogHandler.standardError(label: label)
+            case .json: handler = JSONLogHandler(label: label)
+            }
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    /// Opens the configured broker.
+    public static func openBroker(_ configuration: ServiceConfiguration) throws -> any MessageBroker {
+        switch configuration.broker {
+        case .memory:
+            return InMemoryBroker()
+        case .embedded:
+            return try self.openEmbeddedBroker(dataDirectory: configuration.dataDirectory)
+        }
+    }
+
+    public static func openEmbeddedBroker(dataDirectory: String) throws -> EmbeddedBroker {
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ServiceError(.invalidConfiguration, file: dataDirectory, "DATA_DIR cannot be created: \(error.localizedDescription)")
+        }
+        return try EmbeddedBroker(path: (dataDirectory as NSString).appendingPathComponent("broker.sqlite"))
+    }
+
+    /// Publishes fixture messages (keeping their publish times) into a broker, in batches.
+    public static func publish(
+        _ messages: [FixtureMessage], to broker: any MessageBroker, progress: (Int) -> Void = { _ in }
+    ) async throws {
+        if let embedded = broker as? EmbeddedBroker {
+            var published = 0
+            for start in stride(from: 0, to: messages.count, by: 1_000) {
+                let batch = messages[start..<min(messages.count, start + 1_000)]
+                _ = try embedded.publish(
+                    batch.map {
+                        EmbeddedBroker.Record(
+                            message: OutgoingMessage(payload: $0.payload, key: $0.key), topic: $0.topic,
+                            publishTime: $0.publishTime)
+                    })
+                published += batch.count
+                progress(published)
+            }
+        } else if let memory = broker as? InMemoryBroker {
+            for message in messages {
+                memory.load(OutgoingMessage(payload: message.payload, key: message.key), to: message.topic, publishTime: message.publishTime)
+            }
+            progress(messages.count)
+        }
+    }
+
+    /// Runs the service: the scorer source, the processor and the HTTP endpoint in one service group.
+    public static func run(
+        configuration: ServiceConfiguration, broker: any MessageBroker, logger: Logger
+    ) async throws {
+        let metrics = ServiceMetrics()
+        metrics.setReady(false, reason: "loading scorers")
+        let scorers = try ScorerSource(directory: configuration.compositesDirectory, metrics: metrics, logger: logger)
+        let patients: any PatientDirectory
+        if let file = configuration.patientDirectory {
+            patients = try JSONLinesPatientDirectory(contents: try TextFile.read(file), fileName: file)
+        } else {
+            patients = EmptyPatientDirectory()
+        }
+        let processor = CompositeProcessor(
+            configuration: configuration, broker: broker, patients: patients, scorers: scorers, metrics: metrics,
+            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: scorers), .init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if configuration.httpPort > 0 {
+            services.append(.init(service: HTTPEndpoint(port: configuration.httpPort, metrics: metrics, logger: logger)))
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
