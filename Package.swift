@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "CompositeService",
                 "CompositeBroker",
+                "CompositeEmbeddedBroker",
             ],
             swiftSettings: strictSettings),
     ]

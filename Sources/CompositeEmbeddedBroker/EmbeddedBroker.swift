@@ -139,3 +139,29 @@ public final class EmbeddedBroker: MessageBroker {
         return result
     }
 }
+
+/// Read-only inspection of a subscription, for tests and operators.
+public struct EmbeddedBrokerInspector {
+    let broker: EmbeddedBroker
+    let subscription: String
+
+    public init(broker: EmbeddedBroker, subscription: String) throws {
+        self.broker = broker
+        self.subscription = subscription
+    }
+
+    /// The messages of `topics` the subscription has not acknowledged, in publish order.
+    public func unacknowledged(topics: [String]) throws -> [BrokerMessage] {
+        try self.broker.database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM messages m WHERE m.topic IN (\(topics.map { _ in "?" }.joined(separator: ",")))
+                    AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.subscription = ? AND a.message_id = m.id)
+                    ORDER BY m.id
+                    """,
+                arguments: StatementArguments(topics + [self.subscription])
+            ).map(EmbeddedBroker.message)
+        }
+    }
+}

@@ -9,6 +9,15 @@ public struct FixtureMessage: Sendable, Hashable {
     public var key: String?
     public var file: String
     public var line: Int
+
+    public init(topic: String, publishTime: Timestamp, payload: [UInt8], key: String?, file: String, line: Int) {
+        self.topic = topic
+        self.publishTime = publishTime
+        self.payload = payload
+        self.key = key
+        self.file = file
+        self.line = line
+    }
 }
 
 /// Reads fixture files (`fixtures/*.jsonl`) as `spec/replay.md` defines them.
