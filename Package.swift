@@ -82,7 +82,7 @@ let package = Package(
         // Release-build throughput benchmark: `swift run -c release CompositeBenchmarks`.
         .executableTarget(
             name: "CompositeBenchmarks",
-            dependencies: ["CompositeCore", "CompositeScoring", "CompositeService"],
+            dependencies: ["CompositeCore", "CompositeScoring", "CompositeService", "CompositeBroker", "CompositeEmbeddedBroker"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeCoreTests",

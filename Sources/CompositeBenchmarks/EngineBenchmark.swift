@@ -7,7 +7,7 @@ import Foundation
 /// same run. Run in release: `swift run -c release CompositeBenchmarks [patients]`.
 @main
 enum EngineBenchmark {
-    static func main() throws {
+    static func main() async throws {
         let patients = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
         let (registry, errors) = try ScorerDirectory.load("composites")
         guard errors.isEmpty else { fatalError("scorer errors: \(errors)") }
@@ -53,5 +53,11 @@ enum EngineBenchmark {
         print("json parse only (baseline): \(Int(baselineRate)) messages/s")
         print("decode + reduce: \(Int(rate)) messages/s (\(String(format: "%.2f", rate / baselineRate))x baseline), \(results) results, \(acknowledged) acknowledgements")
         print("peak memory (max RSS, includes the generated stream): \(usage.ru_maxrss / 1024) MiB")
+
+        // End to end through the embedded broker, on a tenth of the stream (durable writes are the cost here).
+        let embeddedStream = StreamGenerator.make(patients: max(1, patients / 10))
+        let embedded = try await EmbeddedBrokerBenchmark.run(stream: embeddedStream, catalog: catalog)
+        print("embedded broker: durable publish \(Int(embedded.publishRate)) messages/s (batches of 1,000)")
+        print("embedded broker: consume + reduce + publish + acknowledge \(Int(embedded.endToEndRate)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.3f", embedded.endToEndRate / rate))x engine-only)")
     }
 }

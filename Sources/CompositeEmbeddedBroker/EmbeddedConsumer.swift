@@ -6,12 +6,18 @@ import Synchronization
 /// A consumer of an ``EmbeddedBroker`` subscription.
 ///
 /// It reads unacknowledged messages in batches after its cursor, so a new consumer (after a restart) starts again at
-/// the first unacknowledged message. Acknowledgements are written in one transaction per call.
+/// the first unacknowledged message.
+///
+/// Acknowledgements are buffered and written in one transaction when the buffer fills, before the next batch is
+/// read, and on close. Writing them late is always safe: an acknowledgement lost in a crash only brings a message
+/// back, and the engine treats redeliveries as harmless. Writing them early never happens.
 final class EmbeddedConsumer: BrokerConsumer {
     struct State {
         var cursor: Int64 = 0
         var buffer: [BrokerMessage] = []
         var closed = false
+        /// Acknowledgements not yet written: flushed in one transaction per batch, see `acknowledge`.
+        var pendingAcknowledgements: [Int64] = []
     }
 
     let broker: EmbeddedBroker
@@ -45,6 +51,7 @@ final class EmbeddedConsumer: BrokerConsumer {
             return state.cursor
         }
         if let cursor {
+            try self.flush()
             let batch = try self.fetch(after: cursor)
             self.state.withLock { state in
                 state.buffer = batch.reversed()
@@ -73,15 +80,30 @@ final class EmbeddedConsumer: BrokerConsumer {
         }
     }
 
+    /// Acknowledgements buffered before they are written.
+    static let acknowledgementBatch = 512
+
     func acknowledge(_ messages: [MessageRef]) async throws {
         guard !messages.isEmpty else { return }
+        let full = self.state.withLock { state in
+            state.pendingAcknowledgements += messages.map { Int64($0.id.entryId) }
+            return state.pendingAcknowledgements.count >= Self.acknowledgementBatch
+        }
+        if full { try self.flush() }
+    }
+
+    /// Writes the buffered acknowledgements.
+    func flush() throws {
+        let pending = self.state.withLock { state in
+            defer { state.pendingAcknowledgements = [] }
+            return state.pendingAcknowledgements
+        }
+        guard !pending.isEmpty else { return }
         do {
-            try await self.broker.database.write { db in
+            try self.broker.database.write { db in
                 let statement = try db.cachedStatement(
                     sql: "INSERT OR IGNORE INTO acknowledgements (subscription, message_id) VALUES (?, ?)")
-                for message in messages {
-                    try statement.execute(arguments: [self.subscription, Int64(message.id.entryId)])
-                }
+                for id in pending { try statement.execute(arguments: [self.subscription, id]) }
             }
         } catch {
             throw BrokerError(.storageFailed, reason: "cannot store acknowledgements: \(error)")
@@ -89,6 +111,8 @@ final class EmbeddedConsumer: BrokerConsumer {
     }
 
     func close() async {
+        // A failed write only means redelivery after the restart.
+        try? self.flush()
         self.state.withLock { $0.closed = true }
     }
 }
