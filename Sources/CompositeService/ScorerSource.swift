@@ -78,7 +78,7 @@ public final class ScorerSource: Service {
     }
 
     /// Names, sizes and modification times of the folder's scorer files.
-    static func fingerprint(_ directory: String) -> String {
+    public static func fingerprint(_ directory: String) -> String {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { ScorerDirectory.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
             .map { name in
