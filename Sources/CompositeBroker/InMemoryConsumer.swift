@@ -27,13 +27,7 @@ final class InMemoryConsumer: BrokerConsumer {
     }
 
     func receive(timeout: Duration) async throws -> BrokerMessage? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while true {
-            if let message = try self.next() { return message }
-            if clock.now >= deadline { return nil }
-            try await Task.sleep(for: .milliseconds(1))
-        }
+        try await Polling.receive(timeout: timeout, interval: .milliseconds(1)) { try self.next() }
     }
 
     private func next() throws -> BrokerMessage? {

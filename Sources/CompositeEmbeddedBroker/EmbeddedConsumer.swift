@@ -35,13 +35,7 @@ final class EmbeddedConsumer: BrokerConsumer {
     }
 
     func receive(timeout: Duration) async throws -> BrokerMessage? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while true {
-            if let message = try self.next() { return message }
-            if clock.now >= deadline { return nil }
-            try await Task.sleep(for: min(Self.pollInterval, deadline - clock.now))
-        }
+        try await Polling.receive(timeout: timeout, interval: Self.pollInterval) { try self.next() }
     }
 
     private func next() throws -> BrokerMessage? {

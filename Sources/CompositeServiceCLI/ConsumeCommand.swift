@@ -15,8 +15,7 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Argument(help: "The topic, full or short (krane-staging/experiments/orikami-events).")
     var topic: String
 
-    @Option(name: .customLong("data-dir"), help: "The embedded broker's folder (DATA_DIR).")
-    var dataDirectory = ProcessInfo.processInfo.environment["DATA_DIR"] ?? "data"
+    @OptionGroup var broker: EmbeddedBrokerOptions
 
     @Option(help: "Only messages after this id.")
     var after: UInt64 = 0
@@ -25,8 +24,8 @@ struct ConsumeCommand: AsyncParsableCommand {
     var follow = false
 
     func run() async throws {
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: self.dataDirectory)
-        let topic = self.topic.hasPrefix("persistent://") ? self.topic : "persistent://\(self.topic)"
+        let broker = try self.broker.open()
+        let topic = EmbeddedBrokerOptions.fullName(self.topic)
         var cursor = self.after
         while true {
             let messages = try broker.messages(topic: topic, after: cursor)

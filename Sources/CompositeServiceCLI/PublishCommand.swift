@@ -13,8 +13,7 @@ struct PublishCommand: AsyncParsableCommand {
     @Argument(help: "Fixture files; - or none reads standard input.")
     var files: [String] = []
 
-    @Option(name: .customLong("data-dir"), help: "The embedded broker's folder (DATA_DIR).")
-    var dataDirectory = ProcessInfo.processInfo.environment["DATA_DIR"] ?? "data"
+    @OptionGroup var broker: EmbeddedBrokerOptions
 
     @Flag(help: "Stamp messages with the wall clock instead of their fixture publish times.")
     var now = false
@@ -37,7 +36,7 @@ struct PublishCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if self.now { messages = messages.map { var copy = $0; copy.publishTime = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)); return copy } }
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: self.dataDirectory)
+        let broker = try self.broker.open()
         let total = messages.count
         let interactive = isatty(STDERR_FILENO) == 1
         try await ServiceRunner.publish(messages, to: broker) { done in

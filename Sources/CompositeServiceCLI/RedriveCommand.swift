@@ -14,12 +14,11 @@ struct RedriveCommand: AsyncParsableCommand {
     @Argument(help: "The dead-letter topic, e.g. persistent://krane-staging/tasks/orikami-events-composite-service-DLQ.")
     var topic: String
 
-    @Option(name: .customLong("data-dir"), help: "The embedded broker's folder (DATA_DIR).")
-    var dataDirectory = ProcessInfo.processInfo.environment["DATA_DIR"] ?? "data"
+    @OptionGroup var broker: EmbeddedBrokerOptions
 
     func run() async throws {
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: self.dataDirectory)
-        let topic = self.topic.hasPrefix("persistent://") ? self.topic : "persistent://\(self.topic)"
+        let broker = try self.broker.open()
+        let topic = EmbeddedBrokerOptions.fullName(self.topic)
         let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service-redrive")
         var count = 0
         while let letter = try await consumer.receive(timeout: .zero) {
