@@ -68,6 +68,35 @@ import Testing
         #expect(try self.run(["redrive", dlq, "--data-dir", data]).stderr.contains("redriven 0 dead letters"))
     }
 
+    @Test func sighupReloadsTheScorersWithoutARestart() async throws {
+        let directory = try temporaryDirectory("sighup")
+        let composites = directory.appendingPathComponent("composites")
+        try FileManager.default.createDirectory(at: composites, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: ServiceProcess.root.appendingPathComponent("composites/imwg-frailty.yaml"),
+            to: composites.appendingPathComponent("imwg-frailty.yaml"))
+        let log = directory.appendingPathComponent("service.log")
+        let service = try ServiceProcess(
+            environment: [
+                "KRANE_TENANTS": "orikami", "DATA_DIR": directory.appendingPathComponent("data").path, "HTTP_PORT": "0",
+                "COMPOSITES_DIR": composites.path, "LOG_FORMAT": "json",
+            ],
+            log: log)
+        defer { service.kill() }
+        func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        let clock = ContinuousClock()
+        var deadline = clock.now.advanced(by: .seconds(20))
+        while !logText().contains(#""message":"consuming""#), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        kill(service.process.processIdentifier, SIGHUP)
+        deadline = clock.now.advanced(by: .seconds(20))
+        while !logText().contains("scorers reloaded"), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let text = logText()
+        #expect(text.contains(#""message":"SIGHUP: reloading scorers""#))
+        #expect(text.contains("scorers reloaded"))
+        // JSON logs: every line is one object.
+        for line in text.split(separator: "\n") { #expect((try? JSONParser.parse(String(line)))?.objectValue != nil) }
+    }
+
     @Test func aMalformedFixtureIsRefusedWithFileAndLine() throws {
         let data = try temporaryDirectory("tools").path
         let result = try self.run(["publish", "-", "--data-dir", data], stdin: "{\"topic\":\"krane/tasks/t-events\"}\n")
