@@ -46,6 +46,8 @@ public struct CompositeProcessor: Service {
         let clock = ContinuousClock()
         var lastMessage = Dictionary(uniqueKeysWithValues: topics.map { ($0, clock.now) })
         var lastReport = clock.now
+        var lastRetry = clock.now
+        var degraded = false
         let idle = Duration.seconds(self.configuration.idleSeconds)
         defer { self.metrics.setReady(false, reason: "stopped") }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -60,6 +62,19 @@ public struct CompositeProcessor: Service {
                 lastMessage[message.topic] = clock.now
             }
             let now = clock.now
+            if await driver.waitingForPatientDirectory > 0, now - lastRetry >= .seconds(1) {
+                lastRetry = now
+                try await driver.retryFailedLookups()
+            }
+            if let failure = await driver.patientDirectoryFailure {
+                if !degraded { self.logger.error("patient directory unavailable; decisions wait", metadata: ["error": "\(failure)"]) }
+                degraded = true
+                self.metrics.setReady(false, reason: "patient directory unavailable: \(failure)")
+            } else if degraded {
+                degraded = false
+                self.logger.info("patient directory available again")
+                self.metrics.setReady(true, reason: "consuming \(topics.count) topics")
+            }
             for (topic, last) in lastMessage where now - last >= idle {
                 // The only place the wall clock reaches the engine: an idle topic counts as read up to now.
                 try await driver.advanceWatermark(topic: topic, to: Self.wallClock())

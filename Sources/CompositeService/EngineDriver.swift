@@ -13,6 +13,10 @@ public actor EngineDriver {
     private let consumer: any BrokerConsumer
     private let patients: any PatientDirectory
     private let published: @Sendable (Publication) -> Void
+    /// Lookups the patient directory could not answer (an outage): their composites wait, holding their messages.
+    private var failedLookups: [PatientLookup] = []
+    /// Why the last lookup failed, while any is waiting for a retry.
+    public private(set) var patientDirectoryFailure: String?
 
     /// - Parameter published: told of every publication once the broker confirmed it (for metrics and logs).
     public init(
@@ -46,6 +50,19 @@ public actor EngineDriver {
         try await self.perform(self.engine.replaceScorers(catalog))
     }
 
+    /// Tries the lookups that failed again; returns how many still wait.
+    @discardableResult
+    public func retryFailedLookups() async throws -> Int {
+        guard !self.failedLookups.isEmpty else { return 0 }
+        let retry = self.failedLookups
+        self.failedLookups = []
+        self.patientDirectoryFailure = nil
+        try await self.perform(retry.map { .lookUpPatient($0) })
+        return self.failedLookups.count
+    }
+
+    public var waitingForPatientDirectory: Int { self.failedLookups.count }
+
     public var statistics: EngineStatistics { self.engine.statistics }
     public var counters: EngineCounters { self.engine.counters }
     public var pendingComposites: [PendingCompositeSummary] { self.engine.pendingComposites }
@@ -65,7 +82,15 @@ public actor EngineDriver {
             case .acknowledge(let messages):
                 try await self.consumer.acknowledge(messages)
             case .lookUpPatient(let lookup):
-                let record = try await self.patients.lookUp(tenant: lookup.tenant, patientId: lookup.patientId)
+                let record: PatientRecord?
+                do {
+                    record = try await self.patients.lookUp(tenant: lookup.tenant, patientId: lookup.patientId)
+                } catch {
+                    // An outage is never "not found": the composite stays undecided until a retry succeeds.
+                    self.failedLookups.append(lookup)
+                    self.patientDirectoryFailure = "\(error)"
+                    continue
+                }
                 queue.append(contentsOf: self.engine.patientLookedUp(lookup, record: record))
             }
         }

@@ -2,7 +2,7 @@ public import CompositeCore
 
 /// How `composite-service run` is configured: from the environment, over a `.env` file. Every key and its default
 /// is documented in `.env.example`.
-public struct ServiceConfiguration: Sendable, Equatable {
+public struct ServiceConfiguration: Sendable {
     public enum BrokerKind: String, Sendable, Equatable {
         case embedded
         case memory
@@ -25,6 +25,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var compositesDirectory = "composites"
     /// `PATIENT_DIRECTORY`: a JSON Lines patient file. Default: none (no patient is known).
     public var patientDirectory: String?
+    /// `PATIENT_DIRECTORY=postgres://…` with `PATIENT_QUERY`, `PATIENT_CACHE_SIZE`, `PATIENT_CACHE_SECONDS`,
+    /// `PATIENT_QUERY_TIMEOUT_SECONDS`: the clinical database instead of a file.
+    public var patientDatabase: PostgresPatientDirectory.Configuration?
     /// `SUBSCRIPTION`. Default: `composite-service`.
     public var subscription = "composite-service"
     /// `LATENESS_SECONDS`, `CLAIM_WINDOW_SECONDS`.
@@ -93,7 +96,21 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
         guard !configuration.tenants.isEmpty else { throw fail("KRANE_TENANTS", "names no tenant") }
         configuration.compositesDirectory = value("COMPOSITES_DIR") ?? configuration.compositesDirectory
-        configuration.patientDirectory = value("PATIENT_DIRECTORY")
+        if let directory = value("PATIENT_DIRECTORY") {
+            if PostgresURL.isPostgres(directory) {
+                var database = PostgresPatientDirectory.Configuration(url: try PostgresURL(directory, key: "PATIENT_DIRECTORY"))
+                if let query = value("PATIENT_QUERY") {
+                    guard query.contains("$1") else { throw fail("PATIENT_QUERY", "must use $1 for the patient id") }
+                    database.query = query
+                }
+                if let size = try integer("PATIENT_CACHE_SIZE", 1...10_000_000) { database.cacheSize = Int(size) }
+                if let expiry = try integer("PATIENT_CACHE_SECONDS", 0...86_400) { database.cacheExpiry = .seconds(expiry) }
+                if let timeout = try integer("PATIENT_QUERY_TIMEOUT_SECONDS", 1...600) { database.queryTimeout = .seconds(timeout) }
+                configuration.patientDatabase = database
+            } else {
+                configuration.patientDirectory = directory
+            }
+        }
         configuration.subscription = value("SUBSCRIPTION") ?? configuration.subscription
         if let lateness = try integer("LATENESS_SECONDS", 0...86_400) { configuration.engine.lateness = lateness * 1_000 }
         if let window = try integer("CLAIM_WINDOW_SECONDS", 1...31_536_000) {
@@ -123,7 +140,8 @@ extension ServiceConfiguration: CustomStringConvertible {
     public var description: String {
         "broker=\(self.broker.rawValue) dataDir=\(self.dataDirectory) tenant=\(self.brokerTenant) "
             + "tenants=\(self.tenants.joined(separator: ",")) composites=\(self.compositesDirectory) "
-            + "patients=\(self.patientDirectory ?? "none") subscription=\(self.subscription) "
+            + "patients=\(self.patientDatabase.map { "\($0.url)" } ?? self.patientDirectory ?? "none") "
+            + "subscription=\(self.subscription) "
             + "idleSeconds=\(self.idleSeconds) httpPort=\(self.httpPort) "
             + "pulsarToken=\(self.pulsarToken == nil ? "unset" : "<redacted>")"
     }

@@ -73,7 +73,12 @@ public enum ServiceRunner {
         metrics.setReady(false, reason: "loading scorers")
         let scorers = try ScorerSource(directory: configuration.compositesDirectory, metrics: metrics, logger: logger)
         let patients: any PatientDirectory
-        if let file = configuration.patientDirectory {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: scorers)]
+        if let database = configuration.patientDatabase {
+            let directory = try PostgresPatientDirectory(configuration: database, logger: logger)
+            services.append(.init(service: directory))
+            patients = directory
+        } else if let file = configuration.patientDirectory {
             patients = try JSONLinesPatientDirectory(contents: try TextFile.read(file), fileName: file)
         } else {
             patients = EmptyPatientDirectory()
@@ -81,9 +86,7 @@ public enum ServiceRunner {
         let processor = CompositeProcessor(
             configuration: configuration, broker: broker, patients: patients, scorers: scorers, metrics: metrics,
             logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: scorers), .init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        services.append(.init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup))
         if configuration.httpPort > 0 {
             services.append(.init(service: HTTPEndpoint(port: configuration.httpPort, metrics: metrics, logger: logger)))
         }

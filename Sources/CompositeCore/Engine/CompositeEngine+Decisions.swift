@@ -85,6 +85,9 @@ extension CompositeEngine {
         result.scorer = scorer.identity
         result.components = used
         result.attributes = scorer.requiredAttributes.compactMap { name in attributes[name].map { (name, $0) } }
+        if scorer.requiredAttributes.contains("age"), let record, record.birthDate != nil, record.birthDatePrecision != .day {
+            result.birthDatePrecision = record.birthDatePrecision
+        }
         switch verdict {
         case .scored(let score, let interpretation):
             result.score = score

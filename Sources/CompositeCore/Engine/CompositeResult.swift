@@ -21,6 +21,8 @@ public struct CompositeResult: Sendable, Hashable {
     public var scorer: ScorerIdentity?
     public var components: [ComponentUsed]
     public var attributes: [(name: String, value: NumericValue)]
+    /// Set when the age came from a birth date known only to the month or year.
+    public var birthDatePrecision: BirthDatePrecision? = nil
 
     public static func == (lhs: CompositeResult, rhs: CompositeResult) -> Bool {
         lhs.json == rhs.json
@@ -67,6 +69,9 @@ public struct CompositeResult: Sendable, Hashable {
         }
         if !self.attributes.isEmpty {
             data.append("attributes", .object(JSONObject(self.attributes.map { (key: $0.name, value: .number($0.value)) })))
+        }
+        if let precision = self.birthDatePrecision {
+            data.append("birthDatePrecision", .string(precision.rawValue))
         }
         return .object(
             JSONObject([

@@ -63,14 +63,28 @@ public enum EngineAction: Sendable, Hashable {
     case lookUpPatient(PatientLookup)
 }
 
+/// How much of a birth date a patient directory knows.
+public enum BirthDatePrecision: String, Sendable, Hashable {
+    case day
+    /// Year and month only: the directory reports the month's last day.
+    case month
+    /// Year only: the directory reports December 31st.
+    case year
+}
+
 /// Patient attributes from a patient directory.
 public struct PatientRecord: Sendable, Hashable {
+    /// The birth date; with a coarser ``birthDatePrecision`` the latest date it can be, so ages are never overstated.
     public var birthDate: CivilDate?
+    public var birthDatePrecision: BirthDatePrecision
     /// Further numeric attributes by name, for scorers that need more than age.
     public var attributes: [String: NumericValue]
 
-    public init(birthDate: CivilDate?, attributes: [String: NumericValue] = [:]) {
+    public init(
+        birthDate: CivilDate?, birthDatePrecision: BirthDatePrecision = .day, attributes: [String: NumericValue] = [:]
+    ) {
         self.birthDate = birthDate
+        self.birthDatePrecision = birthDatePrecision
         self.attributes = attributes
     }
 }
