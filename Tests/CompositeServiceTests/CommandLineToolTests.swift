@@ -2,105 +2,108 @@ import CompositeCore
 import Foundation
 import Testing
 
-/// The operators' tools, run as the real binary: publish, consume, redrive.
-@Suite(.serialized) struct CommandLineToolTests {
-    func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try ServiceProcess.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = ServiceProcess.root
-        let output = Pipe()
-        let errors = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
-
-    @Test func publishedFixturesCanBeConsumedAndDeadLettersRedriven() throws {
-        let data = try temporaryDirectory("tools").path
-        let published = try self.run(["publish", "fixtures/happy-path.jsonl", "--data-dir", data])
-        #expect(published.status == 0)
-        #expect(published.stderr.contains("published 11/11"))
-        let tasks = try self.run(["consume", "krane-staging/tasks/orikami-events", "--data-dir", data])
-        let lines = tasks.stdout.split(separator: "\n")
-        #expect(lines.count == 8)
-        let first = try JSONParser.parse(String(lines[0]))
-        #expect(first["publishTime"] == .string("2023-10-13T09:00:00.000Z"))
-        #expect(first["message"]?["name"] == .string("FutureTaskCreated"))
-
-    }
-
-    @Test func deadLettersOfTheRunningServiceAreRedrivenToTheirSourceTopicOnce() async throws {
-        let directory = try temporaryDirectory("redrive")
-        let data = directory.appendingPathComponent("data").path
-        let service = try ServiceProcess(
-            environment: ["KRANE_TENANTS": "orikami", "DATA_DIR": data, "HTTP_PORT": "0", "LOG_LEVEL": "warning"],
-            arguments: ["--publish", "fixtures/malformed.jsonl"], log: directory.appendingPathComponent("service.log"))
-        let dlq = "persistent://krane-staging/tasks/orikami-events-composite-service-DLQ"
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(30))
-        while try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n").count < 4, clock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+extension ProcessTests {
+    /// The operators' tools, run as the real binary: publish, consume, redrive.
+    @Suite
+    struct CommandLineToolTests {
+        func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+            let process = Process()
+            process.executableURL = try ServiceProcess.binary
+            process.arguments = arguments
+            process.currentDirectoryURL = ServiceProcess.root
+            let output = Pipe()
+            let errors = Pipe()
+            let input = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            process.standardInput = input
+            try process.run()
+            if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+            try input.fileHandleForWriting.close()
+            let out = output.fileHandleForReading.readDataToEndOfFile()
+            let err = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
         }
-        #expect(await service.terminate(within: .seconds(5)) == 0)
-        let letters = try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n")
-        #expect(letters.count == 4)
-        let first = try JSONParser.parse(String(letters[0]))
-        #expect(first["properties"]?["reason"] == .string("not a JSON object"))
-        #expect(first["properties"]?["sourceTopic"] == .string("persistent://krane-staging/tasks/orikami-events"))
 
-        let before = try self.run(["consume", "krane-staging/tasks/orikami-events", "--data-dir", data]).stdout
-        let redriven = try self.run(["redrive", dlq, "--data-dir", data])
-        #expect(redriven.status == 0)
-        #expect(redriven.stderr.contains("redriven 4 dead letters"))
-        let after = try self.run(["consume", "krane-staging/tasks/orikami-events", "--data-dir", data]).stdout
-        #expect(after.split(separator: "\n").count == before.split(separator: "\n").count + 4)
-        // The original and its redriven copy.
-        #expect(after.components(separatedBy: #""message":[1,2,3]"#).count - 1 == 2)
-        #expect(try self.run(["redrive", dlq, "--data-dir", data]).stderr.contains("redriven 0 dead letters"))
-    }
+        @Test func publishedFixturesCanBeConsumedAndDeadLettersRedriven() throws {
+            let data = try temporaryDirectory("tools").path
+            let published = try self.run(["publish", "fixtures/happy-path.jsonl", "--data-dir", data])
+            #expect(published.status == 0)
+            #expect(published.stderr.contains("published 11/11"))
+            let tasks = try self.run(["consume", "krane-staging/tasks/orikami-events", "--data-dir", data])
+            let lines = tasks.stdout.split(separator: "\n")
+            #expect(lines.count == 8)
+            let first = try JSONParser.parse(String(lines[0]))
+            #expect(first["publishTime"] == .string("2023-10-13T09:00:00.000Z"))
+            #expect(first["message"]?["name"] == .string("FutureTaskCreated"))
 
-    @Test func sighupReloadsTheScorersWithoutARestart() async throws {
-        let directory = try temporaryDirectory("sighup")
-        let composites = directory.appendingPathComponent("composites")
-        try FileManager.default.createDirectory(at: composites, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: ServiceProcess.root.appendingPathComponent("composites/imwg-frailty.yaml"),
-            to: composites.appendingPathComponent("imwg-frailty.yaml"))
-        let log = directory.appendingPathComponent("service.log")
-        let service = try ServiceProcess(
-            environment: [
-                "KRANE_TENANTS": "orikami", "DATA_DIR": directory.appendingPathComponent("data").path, "HTTP_PORT": "0",
-                "COMPOSITES_DIR": composites.path, "LOG_FORMAT": "json",
-            ],
-            log: log)
-        defer { service.kill() }
-        func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-        let clock = ContinuousClock()
-        var deadline = clock.now.advanced(by: .seconds(20))
-        while !logText().contains(#""message":"consuming""#), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        kill(service.process.processIdentifier, SIGHUP)
-        deadline = clock.now.advanced(by: .seconds(20))
-        while !logText().contains("scorers reloaded"), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        let text = logText()
-        #expect(text.contains(#""message":"SIGHUP: reloading scorers""#))
-        #expect(text.contains("scorers reloaded"))
-        // JSON logs: every line is one object.
-        for line in text.split(separator: "\n") { #expect((try? JSONParser.parse(String(line)))?.objectValue != nil) }
-    }
+        }
 
-    @Test func aMalformedFixtureIsRefusedWithFileAndLine() throws {
-        let data = try temporaryDirectory("tools").path
-        let result = try self.run(["publish", "-", "--data-dir", data], stdin: "{\"topic\":\"krane/tasks/t-events\"}\n")
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("stdin:1: one of message or raw is required"))
+        @Test func deadLettersOfTheRunningServiceAreRedrivenToTheirSourceTopicOnce() async throws {
+            let directory = try temporaryDirectory("redrive")
+            let data = directory.appendingPathComponent("data").path
+            let service = try ServiceProcess(
+                environment: ["KRANE_TENANTS": "orikami", "DATA_DIR": data, "HTTP_PORT": "0", "LOG_LEVEL": "warning"],
+                arguments: ["--publish", "fixtures/malformed.jsonl"], log: directory.appendingPathComponent("service.log"))
+            let dlq = "persistent://krane-staging/tasks/orikami-events-composite-service-DLQ"
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n").count < 4, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(await service.terminate(within: .seconds(5)) == 0)
+            let letters = try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n")
+            #expect(letters.count == 4)
+            let first = try JSONParser.parse(String(letters[0]))
+            #expect(first["properties"]?["reason"] == .string("not a JSON object"))
+            #expect(first["properties"]?["sourceTopic"] == .string("persistent://krane-staging/tasks/orikami-events"))
+
+            let before = try self.run(["consume", "krane-staging/tasks/orikami-events", "--data-dir", data]).stdout
+            let redriven = try self.run(["redrive", dlq, "--data-dir", data])
+            #expect(redriven.status == 0)
+            #expect(redriven.stderr.contains("redriven 4 dead letters"))
+            let after = try self.run(["consume", "krane-staging/tasks/orikami-events", "--data-dir", data]).stdout
+            #expect(after.split(separator: "\n").count == before.split(separator: "\n").count + 4)
+            // The original and its redriven copy.
+            #expect(after.components(separatedBy: #""message":[1,2,3]"#).count - 1 == 2)
+            #expect(try self.run(["redrive", dlq, "--data-dir", data]).stderr.contains("redriven 0 dead letters"))
+        }
+
+        @Test func sighupReloadsTheScorersWithoutARestart() async throws {
+            let directory = try temporaryDirectory("sighup")
+            let composites = directory.appendingPathComponent("composites")
+            try FileManager.default.createDirectory(at: composites, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: ServiceProcess.root.appendingPathComponent("composites/imwg-frailty.yaml"),
+                to: composites.appendingPathComponent("imwg-frailty.yaml"))
+            let log = directory.appendingPathComponent("service.log")
+            let service = try ServiceProcess(
+                environment: [
+                    "KRANE_TENANTS": "orikami", "DATA_DIR": directory.appendingPathComponent("data").path, "HTTP_PORT": "0",
+                    "COMPOSITES_DIR": composites.path, "LOG_FORMAT": "json",
+                ],
+                log: log)
+            defer { service.kill() }
+            func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+            let clock = ContinuousClock()
+            var deadline = clock.now.advanced(by: .seconds(20))
+            while !logText().contains(#""message":"consuming""#), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            kill(service.process.processIdentifier, SIGHUP)
+            deadline = clock.now.advanced(by: .seconds(20))
+            while !logText().contains("scorers reloaded"), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let text = logText()
+            #expect(text.contains(#""message":"SIGHUP: reloading scorers""#))
+            #expect(text.contains("scorers reloaded"))
+            // JSON logs: every line is one object.
+            for line in text.split(separator: "\n") { #expect((try? JSONParser.parse(String(line)))?.objectValue != nil) }
+        }
+
+        @Test func aMalformedFixtureIsRefusedWithFileAndLine() throws {
+            let data = try temporaryDirectory("tools").path
+            let result = try self.run(["publish", "-", "--data-dir", data], stdin: "{\"topic\":\"krane/tasks/t-events\"}\n")
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("stdin:1: one of message or raw is required"))
+        }
     }
 }

@@ -8,233 +8,238 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// The real binary against the embedded broker: crashes, graceful shutdown, operations endpoints.
-@Suite(.serialized, .timeLimit(.minutes(5)))
-struct ServiceEndToEndTests {
-    let composites = ServiceProcess.root.appendingPathComponent("composites").path
-    let subscription = "composite-service"
+extension ProcessTests {
+    /// The real binary against the embedded broker: crashes, graceful shutdown, operations endpoints.
+    @Suite(.timeLimit(.minutes(5)))
+    struct ServiceEndToEndTests {
+        let composites = ServiceProcess.root.appendingPathComponent("composites").path
+        let subscription = "composite-service"
 
-    func environment(data: URL, patients: URL, port: Int = 0) -> [String: String] {
-        [
-            "KRANE_TENANTS": GeneratedStream.tenants.joined(separator: ","), "DATA_DIR": data.path,
-            "PATIENT_DIRECTORY": patients.path, "COMPOSITES_DIR": self.composites, "HTTP_PORT": String(port),
-            // Never let the wall clock decide here: the stream ends with messages that move every watermark.
-            "IDLE_SECONDS": "86400", "LOG_LEVEL": "warning",
-        ]
-    }
-
-    var topics: [String] {
-        GeneratedStream.tenants.flatMap { tenant in
-            ["tasks", "experiments"].map { "persistent://\(GeneratedStream.brokerTenant)/\($0)/\(tenant)-events" }
+        func environment(data: URL, patients: URL, port: Int = 0) -> [String: String] {
+            [
+                "KRANE_TENANTS": GeneratedStream.tenants.joined(separator: ","), "DATA_DIR": data.path,
+                "PATIENT_DIRECTORY": patients.path, "COMPOSITES_DIR": self.composites, "HTTP_PORT": String(port),
+                // Never let the wall clock decide here: the stream ends with messages that move every watermark.
+                "IDLE_SECONDS": "86400", "LOG_LEVEL": "warning",
+            ]
         }
-    }
 
-    /// What an uninterrupted replay publishes: canonical JSON lines.
-    func expected(_ messages: [FixtureMessage], patients: URL) async throws -> Set<String> {
-        var options = ReplayOptions(fixtures: [])
-        options.composites = self.composites
-        let report = try await ReplayRunner.run(
-            messages: messages, catalog: try Self.catalog(self.composites),
-            patients: try JSONLinesPatientDirectory(contents: try TextFile.read(patients.path), fileName: patients.path),
-            options: options)
-        return Set(report.records.map { JSONWriter.string(Self.comparable($0)) })
-    }
-
-    static func catalog(_ directory: String) throws -> ScorerCatalog {
-        ScorerCatalog(try ScorerDirectory.load(directory).registry.scorers.map { $0 as any CompositeScorer })
-    }
-
-    /// A record as replay prints it, canonicalised.
-    static func comparable(_ record: ReplayRecord) -> JSONValue { record.json.canonical }
-
-    /// Everything the service published into the broker, as replay records.
-    func published(_ broker: EmbeddedBroker) throws -> [ReplayRecord] {
-        var records: [ReplayRecord] = []
-        for topic in self.topics {
-            for message in try broker.messages(topic: topic, limit: 1_000_000) {
-                guard let json = try? JSONParser.parse(message.payload), json["name"] == .string("CompositeScoreGenerated")
-                else { continue }
-                records.append(.result(topic: topic, message: json))
-            }
-            let deadLetters = TenantTopic(topic)!.deadLetterTopic(subscription: self.subscription)
-            for message in try broker.messages(topic: deadLetters, limit: 1_000_000) {
-                records.append(
-                    .deadLetter(
-                        topic: deadLetters, reason: message.properties["reason"] ?? "",
-                        raw: String(decoding: message.payload, as: UTF8.self)))
+        var topics: [String] {
+            GeneratedStream.tenants.flatMap { tenant in
+                ["tasks", "experiments"].map { "persistent://\(GeneratedStream.brokerTenant)/\($0)/\(tenant)-events" }
             }
         }
-        return records
-    }
 
-    /// Messages of the input topics not yet acknowledged, split into the service's own results kept as proofs of
-    /// decisions taken before a crash (see `CompositeEngine+Settled`) and everything else.
-    func unacknowledged(_ broker: EmbeddedBroker) throws -> (proofs: Int, others: Int) {
-        var proofs = 0
-        var others = 0
-        let consumer = try EmbeddedBrokerInspector(broker: broker, subscription: self.subscription)
-        for message in try consumer.unacknowledged(topics: self.topics) {
-            let json = try? JSONParser.parse(message.payload)
-            if json?["name"] == .string("CompositeScoreGenerated") { proofs += 1 } else { others += 1 }
+        /// What an uninterrupted replay publishes: canonical JSON lines.
+        func expected(_ messages: [FixtureMessage], patients: URL) async throws -> Set<String> {
+            var options = ReplayOptions(fixtures: [])
+            options.composites = self.composites
+            let report = try await ReplayRunner.run(
+                messages: messages, catalog: try Self.catalog(self.composites),
+                patients: try JSONLinesPatientDirectory(contents: try TextFile.read(patients.path), fileName: patients.path),
+                options: options)
+            return Set(report.records.map { JSONWriter.string(Self.comparable($0)) })
         }
-        return (proofs, others)
-    }
 
-    /// Waits until only proofs are unacknowledged and `count` distinct records were published.
-    func waitUntilSettled(_ broker: EmbeddedBroker, records count: Int, service: ServiceProcess) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(120))
-        while clock.now < deadline {
+        static func catalog(_ directory: String) throws -> ScorerCatalog {
+            ScorerCatalog(try ScorerDirectory.load(directory).registry.scorers.map { $0 as any CompositeScorer })
+        }
+
+        /// A record as replay prints it, canonicalised.
+        static func comparable(_ record: ReplayRecord) -> JSONValue { record.json.canonical }
+
+        /// Everything the service published into the broker, as replay records.
+        func published(_ broker: EmbeddedBroker) throws -> [ReplayRecord] {
+            var records: [ReplayRecord] = []
+            for topic in self.topics {
+                for message in try broker.messages(topic: topic, limit: 1_000_000) {
+                    guard let json = try? JSONParser.parse(message.payload), json["name"] == .string("CompositeScoreGenerated")
+                    else { continue }
+                    records.append(.result(topic: topic, message: json))
+                }
+                let deadLetters = TenantTopic(topic)!.deadLetterTopic(subscription: self.subscription)
+                for message in try broker.messages(topic: deadLetters, limit: 1_000_000) {
+                    records.append(
+                        .deadLetter(
+                            topic: deadLetters, reason: message.properties["reason"] ?? "",
+                            raw: String(decoding: message.payload, as: UTF8.self)))
+                }
+            }
+            return records
+        }
+
+        /// Messages of the input topics not yet acknowledged, split into the service's own results kept as proofs of
+        /// decisions taken before a crash (see `CompositeEngine+Settled`) and everything else.
+        func unacknowledged(_ broker: EmbeddedBroker) throws -> (proofs: Int, others: Int) {
+            var proofs = 0
+            var others = 0
+            let consumer = try EmbeddedBrokerInspector(broker: broker, subscription: self.subscription)
+            for message in try consumer.unacknowledged(topics: self.topics) {
+                let json = try? JSONParser.parse(message.payload)
+                if json?["name"] == .string("CompositeScoreGenerated") { proofs += 1 } else { others += 1 }
+            }
+            return (proofs, others)
+        }
+
+        /// Waits until only proofs are unacknowledged and `count` distinct records were published.
+        func waitUntilSettled(_ broker: EmbeddedBroker, records count: Int, service: ServiceProcess) async throws {
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(120))
+            while clock.now < deadline {
+                let distinct = Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }).count
+                if try self.unacknowledged(broker).others == 0, distinct >= count { return }
+                #expect(service.isRunning, "the service exited early; see \(service.log.path)")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let unacknowledged = try self.unacknowledged(broker)
             let distinct = Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }).count
-            if try self.unacknowledged(broker).others == 0, distinct >= count { return }
-            #expect(service.isRunning, "the service exited early; see \(service.log.path)")
-            try await Task.sleep(for: .milliseconds(100))
+            Issue.record(
+                "the service did not settle within 120 s: \(unacknowledged.others) messages unacknowledged (and \(unacknowledged.proofs) proofs), \(distinct) of \(count) records published, running: \(service.isRunning); log \(service.log.path)")
         }
-        Issue.record("the service did not settle within 120 s; see \(service.log.path)")
-    }
 
-    /// Moves the tasks watermarks past the decided retention: the proofs are released, nothing stays unacknowledged.
-    func releaseProofs(_ broker: EmbeddedBroker, service: ServiceProcess) async throws {
-        let later = Timestamp(millisecondsSinceEpoch: 7_258_118_400_000)  // 2200-01-01
-        _ = try broker.publish(
-            GeneratedStream.tenants.map { tenant in
-                EmbeddedBroker.Record(
-                    message: OutgoingMessage(payload: Array(#"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8)),
-                    topic: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events", publishTime: later)
-            })
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(30))
-        while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > 0, clock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        /// Moves the tasks watermarks past the decided retention: the proofs are released, nothing stays unacknowledged.
+        func releaseProofs(_ broker: EmbeddedBroker, service: ServiceProcess) async throws {
+            let later = Timestamp(millisecondsSinceEpoch: 7_258_118_400_000)  // 2200-01-01
+            _ = try broker.publish(
+                GeneratedStream.tenants.map { tenant in
+                    EmbeddedBroker.Record(
+                        message: OutgoingMessage(payload: Array(#"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8)),
+                        topic: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events", publishTime: later)
+                })
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > 0, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) == 0)
         }
-        #expect(try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) == 0)
-    }
 
-    /// Results with the same resultId must be byte-for-byte the same message.
-    func expectNoDifferingDuplicates(_ records: [ReplayRecord]) {
-        var byResultId: [String: JSONValue] = [:]
-        for case .result(_, let message) in records {
-            guard let resultId = message["data"]?["resultId"]?.stringValue else { continue }
-            if let earlier = byResultId[resultId] { #expect(earlier == message, "differing duplicates of \(resultId)") }
-            byResultId[resultId] = message
+        /// Results with the same resultId must be byte-for-byte the same message.
+        func expectNoDifferingDuplicates(_ records: [ReplayRecord]) {
+            var byResultId: [String: JSONValue] = [:]
+            for case .result(_, let message) in records {
+                guard let resultId = message["data"]?["resultId"]?.stringValue else { continue }
+                if let earlier = byResultId[resultId] { #expect(earlier == message, "differing duplicates of \(resultId)") }
+                byResultId[resultId] = message
+            }
         }
-    }
 
-    @Test func killedAtRandomPointsWhilePublishingItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
-        let directory = try temporaryDirectory("crash")
-        let (messages, patientFile) = GeneratedStream.make(patients: 400, seed: 42)
-        let patients = directory.appendingPathComponent("patients.jsonl")
-        try patientFile.write(to: patients, atomically: true, encoding: .utf8)
-        let expected = try await self.expected(messages, patients: patients)
-        #expect(expected.count > 350, "the stream should produce results, errors and dead letters")
+        @Test func killedAtRandomPointsWhilePublishingItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
+            let directory = try temporaryDirectory("crash")
+            let (messages, patientFile) = GeneratedStream.make(patients: 400, seed: 42)
+            let patients = directory.appendingPathComponent("patients.jsonl")
+            try patientFile.write(to: patients, atomically: true, encoding: .utf8)
+            let expected = try await self.expected(messages, patients: patients)
+            #expect(expected.count > 350, "the stream should produce results, errors and dead letters")
 
-        let data = directory.appendingPathComponent("data")
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
-        let log = directory.appendingPathComponent("service.log")
-        var service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
-        var random = GeneratedStream.Random(state: 7)
-        var kills = 0
-        for start in stride(from: 0, to: messages.count, by: 60) {
-            try await ServiceRunner.publish(Array(messages[start..<min(messages.count, start + 60)]), to: broker)
-            try await Task.sleep(for: .milliseconds(Int64(random.next(60))))
-            if random.next(6) == 0 {
+            let data = directory.appendingPathComponent("data")
+            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let log = directory.appendingPathComponent("service.log")
+            var service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
+            var random = GeneratedStream.Random(state: 7)
+            var kills = 0
+            for start in stride(from: 0, to: messages.count, by: 60) {
+                try await ServiceRunner.publish(Array(messages[start..<min(messages.count, start + 60)]), to: broker)
+                try await Task.sleep(for: .milliseconds(Int64(random.next(60))))
+                if random.next(6) == 0 {
+                    service.kill()
+                    kills += 1
+                    service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
+                }
+            }
+            // A few more crashes while it works through the rest.
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(Int64(50 + random.next(200))))
                 service.kill()
                 kills += 1
                 service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
             }
+            try await self.waitUntilSettled(broker, records: expected.count, service: service)
+            let published = try self.published(broker)
+            #expect(kills >= 5)
+            #expect(Set(published.map { JSONWriter.string(Self.comparable($0)) }) == expected)
+            self.expectNoDifferingDuplicates(published)
+            try await self.releaseProofs(broker, service: service)
+            #expect(await service.terminate(within: .seconds(5)) == 0)
+            #expect(Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }) == expected)
         }
-        // A few more crashes while it works through the rest.
-        for _ in 0..<3 {
-            try await Task.sleep(for: .milliseconds(Int64(50 + random.next(200))))
-            service.kill()
-            kills += 1
-            service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
+
+        @Test func sigtermDuringABusyStreamExitsZeroWithinFiveSecondsAndLosesNothing() async throws {
+            let directory = try temporaryDirectory("sigterm")
+            let (messages, patientFile) = GeneratedStream.make(patients: 3_000, seed: 7)
+            let patients = directory.appendingPathComponent("patients.jsonl")
+            try patientFile.write(to: patients, atomically: true, encoding: .utf8)
+            let expected = try await self.expected(messages, patients: patients)
+            let data = directory.appendingPathComponent("data")
+            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            try await ServiceRunner.publish(messages, to: broker)
+            let log = directory.appendingPathComponent("service.log")
+            let busy = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
+            // Let it get going, then ask it to stop while it is still working through the backlog.
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > messages.count * 3 / 4,
+                clock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let remaining = try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription)
+            #expect(remaining > 0, "the stream should still be busy when SIGTERM arrives")
+            let started = clock.now
+            #expect(await busy.terminate(within: .seconds(5)) == 0)
+            #expect(clock.now - started < .seconds(5))
+
+            let again = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
+            try await self.waitUntilSettled(broker, records: expected.count, service: again)
+            try await self.releaseProofs(broker, service: again)
+            #expect(await again.terminate(within: .seconds(5)) == 0)
+            let published = try self.published(broker)
+            #expect(Set(published.map { JSONWriter.string(Self.comparable($0)) }) == expected)
+            self.expectNoDifferingDuplicates(published)
         }
-        try await self.waitUntilSettled(broker, records: expected.count, service: service)
-        let published = try self.published(broker)
-        #expect(kills >= 5)
-        #expect(Set(published.map { JSONWriter.string(Self.comparable($0)) }) == expected)
-        self.expectNoDifferingDuplicates(published)
-        try await self.releaseProofs(broker, service: service)
-        #expect(await service.terminate(within: .seconds(5)) == 0)
-        #expect(Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }) == expected)
-    }
 
-    @Test func sigtermDuringABusyStreamExitsZeroWithinFiveSecondsAndLosesNothing() async throws {
-        let directory = try temporaryDirectory("sigterm")
-        let (messages, patientFile) = GeneratedStream.make(patients: 3_000, seed: 7)
-        let patients = directory.appendingPathComponent("patients.jsonl")
-        try patientFile.write(to: patients, atomically: true, encoding: .utf8)
-        let expected = try await self.expected(messages, patients: patients)
-        let data = directory.appendingPathComponent("data")
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
-        try await ServiceRunner.publish(messages, to: broker)
-        let log = directory.appendingPathComponent("service.log")
-        let busy = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
-        // Let it get going, then ask it to stop while it is still working through the backlog.
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(30))
-        while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > messages.count * 3 / 4,
-            clock.now < deadline
-        {
-            try await Task.sleep(for: .milliseconds(20))
+        @Test func metricsMoveAndReadinessTurnsTrueWhileAFixtureIsPublished() async throws {
+            let directory = try temporaryDirectory("metrics")
+            let data = directory.appendingPathComponent("data")
+            let port = 20_000 + Int.random(in: 0..<20_000)
+            let patients = ServiceProcess.root.appendingPathComponent("fixtures/patients.jsonl")
+            var environment = self.environment(data: data, patients: patients, port: port)
+            environment["KRANE_TENANTS"] = "orikami"
+            let service = try ServiceProcess(environment: environment, log: directory.appendingPathComponent("service.log"))
+            defer { service.kill() }
+            let base = "http://127.0.0.1:\(port)"
+            try await Self.waitFor { (try? await Self.get(base + "/readyz"))?.status == 200 }
+            #expect(try await Self.get(base + "/healthz").body == "ok\n")
+            let before = try await Self.get(base + "/metrics").body
+            #expect(!before.contains("composite_results_total"))
+
+            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let fixture = ServiceProcess.root.appendingPathComponent("fixtures/happy-path.jsonl").path
+            try await ServiceRunner.publish(try FixtureReader.read(contents: try TextFile.read(fixture), fileName: fixture), to: broker)
+            try await Self.waitFor {
+                (try? await Self.get(base + "/metrics").body)?.contains(#"composite_results_total{featureId="IMWGFrailty",outcome="success"} 1"#) == true
+            }
+            let after = try await Self.get(base + "/metrics").body
+            #expect(after.contains(#"composite_messages_consumed_total{tenant="orikami",topic="tasks"} 8"#))
+            // Three scores, and the service's own result read back.
+            #expect(after.contains(#"composite_messages_consumed_total{tenant="orikami",topic="experiments"} 4"#))
+            #expect(after.contains("composite_scorers_loaded 1"))
+            #expect(try await Self.get(base + "/pending").body == "[]\n")
         }
-        let remaining = try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription)
-        #expect(remaining > 0, "the stream should still be busy when SIGTERM arrives")
-        let started = clock.now
-        #expect(await busy.terminate(within: .seconds(5)) == 0)
-        #expect(clock.now - started < .seconds(5))
 
-        let again = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
-        try await self.waitUntilSettled(broker, records: expected.count, service: again)
-        try await self.releaseProofs(broker, service: again)
-        #expect(await again.terminate(within: .seconds(5)) == 0)
-        let published = try self.published(broker)
-        #expect(Set(published.map { JSONWriter.string(Self.comparable($0)) }) == expected)
-        self.expectNoDifferingDuplicates(published)
-    }
-
-    @Test func metricsMoveAndReadinessTurnsTrueWhileAFixtureIsPublished() async throws {
-        let directory = try temporaryDirectory("metrics")
-        let data = directory.appendingPathComponent("data")
-        let port = 20_000 + Int.random(in: 0..<20_000)
-        let patients = ServiceProcess.root.appendingPathComponent("fixtures/patients.jsonl")
-        var environment = self.environment(data: data, patients: patients, port: port)
-        environment["KRANE_TENANTS"] = "orikami"
-        let service = try ServiceProcess(environment: environment, log: directory.appendingPathComponent("service.log"))
-        defer { service.kill() }
-        let base = "http://127.0.0.1:\(port)"
-        try await Self.waitFor { (try? await Self.get(base + "/readyz"))?.status == 200 }
-        #expect(try await Self.get(base + "/healthz").body == "ok\n")
-        let before = try await Self.get(base + "/metrics").body
-        #expect(!before.contains("composite_results_total"))
-
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
-        let fixture = ServiceProcess.root.appendingPathComponent("fixtures/happy-path.jsonl").path
-        try await ServiceRunner.publish(try FixtureReader.read(contents: try TextFile.read(fixture), fileName: fixture), to: broker)
-        try await Self.waitFor {
-            (try? await Self.get(base + "/metrics").body)?.contains(#"composite_results_total{featureId="IMWGFrailty",outcome="success"} 1"#) == true
+        static func get(_ url: String) async throws -> (status: Int, body: String) {
+            let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
         }
-        let after = try await Self.get(base + "/metrics").body
-        #expect(after.contains(#"composite_messages_consumed_total{tenant="orikami",topic="tasks"} 8"#))
-        // Three scores, and the service's own result read back.
-        #expect(after.contains(#"composite_messages_consumed_total{tenant="orikami",topic="experiments"} 4"#))
-        #expect(after.contains("composite_scorers_loaded 1"))
-        #expect(try await Self.get(base + "/pending").body == "[]\n")
-    }
 
-    static func get(_ url: String) async throws -> (status: Int, body: String) {
-        let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-    }
-
-    static func waitFor(_ condition: () async -> Bool) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(30))
-        while clock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
+        static func waitFor(_ condition: () async -> Bool) async throws {
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while clock.now < deadline {
+                if await condition() { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            Issue.record("condition not met within 30 s")
         }
-        Issue.record("condition not met within 30 s")
     }
 }
