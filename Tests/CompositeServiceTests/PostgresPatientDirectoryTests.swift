@@ -1,3 +1,4 @@
+import Foundation
 import CompositeCore
 import CompositeService
 import Logging
@@ -121,6 +122,74 @@ extension ProcessTests {
             let configuration = try ServiceConfiguration.load(environment: ["KRANE_TENANTS": "a", "PATIENT_DIRECTORY": "postgres://u:topsecret@h/db"])
             #expect(configuration.patientDatabase?.url.host == "h")
             #expect(!configuration.description.contains("topsecret"))
+        }
+    }
+}
+
+extension ProcessTests {
+    /// The service binary with ages from PostgreSQL, and the database stopped mid-stream.
+    @Suite(.timeLimit(.minutes(3)))
+    struct PostgresServiceTests {
+        @Test func theServiceScoresWithAgesFromPostgresAndWaitsOutAnOutageWithoutErrorResults() async throws {
+            let server = try PostgresServer()
+            try server.execute("""
+                CREATE TABLE person (person_id integer PRIMARY KEY, person_source_value text, year_of_birth integer,
+                month_of_birth integer, day_of_birth integer, birth_datetime timestamp);
+                INSERT INTO person VALUES (1, '6527a81258139c1e1494c4bc', 1941, 3, 2, NULL), (2, 'rb-patient-1', 1948, NULL, NULL, NULL);
+                """)
+            let directory = try temporaryDirectory("postgres-service")
+            let data = directory.appendingPathComponent("data")
+            let port = 20_000 + Int.random(in: 0..<20_000)
+            let service = try ServiceProcess(
+                environment: [
+                    "KRANE_TENANTS": "orikami,radboud", "DATA_DIR": data.path, "HTTP_PORT": String(port),
+                    "PATIENT_DIRECTORY": server.url, "PATIENT_QUERY_TIMEOUT_SECONDS": "1", "PATIENT_CACHE_SECONDS": "0",
+                    "LOG_LEVEL": "warning",
+                ],
+                log: directory.appendingPathComponent("service.log"))
+            defer { service.kill() }
+            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            func results() throws -> [JSONValue] {
+                try ["orikami", "radboud"].flatMap { tenant in
+                    try broker.messages(topic: "persistent://krane-staging/experiments/\(tenant)-events")
+                        .compactMap { try? JSONParser.parse($0.payload) }
+                        .filter { $0["name"] == .string("CompositeScoreGenerated") }
+                }
+            }
+            func publish(_ name: String) async throws {
+                let file = ServiceProcess.root.appendingPathComponent("fixtures/\(name)").path
+                try await ServiceRunner.publish(try FixtureReader.read(contents: try TextFile.read(file), fileName: file), to: broker)
+            }
+
+            // With the database up: the orikami patient, born 1941-03-02, is 82 on the composite's date.
+            try await publish("happy-path.jsonl")
+            try await ServiceEndToEndTests.waitFor { ((try? results()) ?? []).count == 1 }
+            #expect(try results().first?["data"]?["attributes"]?["age"] == .number(.integer(82)))
+
+            // Database down: the radboud composite is decided but cannot be scored, so it waits; no error result.
+            try server.stop()
+            let twoTenants = ServiceProcess.root.appendingPathComponent("fixtures/two-tenants.jsonl").path
+            let radboud = try FixtureReader.read(contents: try TextFile.read(twoTenants), fileName: twoTenants)
+                .filter { $0.topic.contains("radboud") }
+            try await ServiceRunner.publish(radboud, to: broker)
+            try await ServiceEndToEndTests.waitFor {
+                (try? await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/readyz"))?.body.contains("patient directory unavailable") == true
+            }
+            try await Task.sleep(for: .seconds(2))
+            #expect(try results().count == 1, "no result, and above all no error result, while the database is down")
+            #expect(try await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/readyz").status == 503)
+
+            // Back up: the result appears, with the year-only birth date recorded as such, and readiness returns.
+            try server.start()
+            try await ServiceEndToEndTests.waitFor { ((try? results()) ?? []).count == 2 }
+            let scored = try #require(try results().first { $0["tenant"] == .string("radboud") })
+            #expect(scored["data"]?["error"] == .null)
+            // Born in 1948, taken as 1948-12-31: 74 on 2023-10-13, never older than the patient can be.
+            #expect(scored["data"]?["attributes"]?["age"] == .number(.integer(74)))
+            #expect(scored["data"]?["birthDatePrecision"] == .string("year"))
+            try await ServiceEndToEndTests.waitFor {
+                (try? await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/readyz"))?.status == 200
+            }
         }
     }
 }
