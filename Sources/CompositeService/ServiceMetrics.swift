@@ -6,44 +6,38 @@ import Synchronization
 public final class ServiceMetrics: Sendable {
     // Descriptors are computed: the library's descriptor type is not Sendable, so it cannot be a static constant.
     static var messagesConsumed: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "messages_consumed", unitName: "total", helpText: "Messages consumed, by tenant and topic.")
+        Self.descriptor("messages_consumed", "total", "Messages consumed, by tenant and topic.")
     }
     static var results: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "results", unitName: "total", helpText: "Composite results published, by featureId and outcome.")
+        Self.descriptor("results", "total", "Composite results published, by featureId and outcome.")
     }
     static var deadLetters: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "dead_letters", unitName: "total", helpText: "Messages dead-lettered, by dead-letter topic.")
+        Self.descriptor("dead_letters", "total", "Messages dead-lettered, by dead-letter topic.")
     }
     static var pendingComposites: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "pending_composites", unitName: "", helpText: "Composites not yet decided.")
+        Self.descriptor("pending_composites", "", "Composites not yet decided.")
     }
     static var unacknowledgedMessages: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "unacknowledged_messages", unitName: "", helpText: "Messages received and not yet acknowledged.")
+        Self.descriptor("unacknowledged_messages", "", "Messages received and not yet acknowledged.")
     }
     static var heldMessages: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "held_messages", unitName: "", helpText: "Unacknowledged messages by reason: held by a composite, or waiting on a watermark.")
+        Self.descriptor("held_messages", "", "Unacknowledged messages by reason: held by a composite, or waiting on a watermark.")
     }
     static var oldestPendingAge: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "oldest_pending_age", unitName: "seconds", helpText: "Age of the oldest pending composite (wall clock minus its publish time).")
+        Self.descriptor("oldest_pending_age", "seconds", "Age of the oldest pending composite (wall clock minus its publish time).")
     }
     static var watermarkLag: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "watermark_lag", unitName: "seconds", helpText: "Wall clock minus the topic watermark.")
+        Self.descriptor("watermark_lag", "seconds", "Wall clock minus the topic watermark.")
     }
     static var scorersLoaded: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "scorers_loaded", unitName: "", helpText: "Scorer files loaded.")
+        Self.descriptor("scorers_loaded", "", "Scorer files loaded.")
     }
     static var scorerLoadErrors: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "composite", metricName: "scorer_load_errors", unitName: "", helpText: "Scorer files refused at the last (re)load.")
+        Self.descriptor("scorer_load_errors", "", "Scorer files refused at the last (re)load.")
+    }
+
+    static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "composite", metricName: name, unitName: unit, helpText: help)
     }
 
     public let registry = PrometheusCollectorRegistry()
