@@ -7,8 +7,12 @@ import Foundation
 /// End to end through the embedded broker: publish the stream durably, then consume, reduce, publish results and
 /// acknowledge through the same `EngineDriver` the service runs.
 enum EmbeddedBrokerBenchmark {
-    static func run(stream: [Delivery], catalog: ScorerCatalog) async throws -> (publishRate: Double, endToEndRate: Double) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("composite-bench-\(UUID().uuidString)")
+    static func run(stream: [Delivery], catalog: ScorerCatalog) async throws -> (
+        publishRate: Double, endToEndRate: Double
+    ) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "composite-bench-\(UUID().uuidString)"
+        )
         defer { try? FileManager.default.removeItem(at: directory) }
         let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: directory.path)
         let clock = ContinuousClock()
@@ -16,15 +20,23 @@ enum EmbeddedBrokerBenchmark {
         for start in stride(from: 0, to: stream.count, by: 1_000) {
             _ = try broker.publish(
                 stream[start..<min(stream.count, start + 1_000)].map {
-                    EmbeddedBroker.Record(message: OutgoingMessage(payload: $0.payload), topic: $0.topic, publishTime: $0.publishTime)
-                })
+                    EmbeddedBroker.Record(
+                        message: OutgoingMessage(payload: $0.payload),
+                        topic: $0.topic,
+                        publishTime: $0.publishTime
+                    )
+                }
+            )
         }
         let publishSeconds = seconds(clock.now - publishStart)
         let topics = Array(Set(stream.map(\.topic))).sorted()
         let consumer = try await broker.subscribe(topics: topics, subscription: "composite-service")
         let driver = EngineDriver(
-            engine: CompositeEngine(catalog: catalog), broker: broker, consumer: consumer,
-            patients: FixedPatients())
+            engine: CompositeEngine(catalog: catalog),
+            broker: broker,
+            consumer: consumer,
+            patients: FixedPatients()
+        )
         let start = clock.now
         var consumed = 0
         while let message = try await consumer.receive(timeout: .zero) {

@@ -51,13 +51,17 @@ enum EngineBenchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print("json parse only (baseline): \(Int(baselineRate)) messages/s")
-        print("decode + reduce: \(Int(rate)) messages/s (\(String(format: "%.2f", rate / baselineRate))x baseline), \(results) results, \(acknowledged) acknowledgements")
+        print(
+            "decode + reduce: \(Int(rate)) messages/s (\(String(format: "%.2f", rate / baselineRate))x baseline), \(results) results, \(acknowledged) acknowledgements"
+        )
         print("peak memory (max RSS, includes the generated stream): \(usage.ru_maxrss / 1024) MiB")
 
         // End to end through the embedded broker, on a tenth of the stream (durable writes are the cost here).
         let embeddedStream = StreamGenerator.make(patients: max(1, patients / 10))
         let embedded = try await EmbeddedBrokerBenchmark.run(stream: embeddedStream, catalog: catalog)
         print("embedded broker: durable publish \(Int(embedded.publishRate)) messages/s (batches of 1,000)")
-        print("embedded broker: consume + reduce + publish + acknowledge \(Int(embedded.endToEndRate)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.3f", embedded.endToEndRate / rate))x engine-only)")
+        print(
+            "embedded broker: consume + reduce + publish + acknowledge \(Int(embedded.endToEndRate)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.3f", embedded.endToEndRate / rate))x engine-only)"
+        )
     }
 }

@@ -22,7 +22,13 @@ enum StreamGenerator {
                 id = MessageID(entryId: experimentsEntry)
             }
             deliveries.append(
-                Delivery(topic: topic, id: id, publishTime: Timestamp(millisecondsSinceEpoch: clock), payload: Array(json.utf8)))
+                Delivery(
+                    topic: topic,
+                    id: id,
+                    publishTime: Timestamp(millisecondsSinceEpoch: clock),
+                    payload: Array(json.utf8)
+                )
+            )
         }
         let features = ["Katz-ADL", "Lawton-IADL", "CCI"]
         let window = 10_000
@@ -30,16 +36,28 @@ enum StreamGenerator {
             let range = windowStart..<min(patients, windowStart + window)
             for patient in range {
                 let base = patient * 4
-                add(tasks, #"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"composite","featureId":"IMWGFrailty","resultId":null,"patientId":"patient-\#(patient)","projectId":null,"occurrenceId":\#(base),"startAt":"2023-10-13T08:51:55.206Z","endAt":"2023-10-13T08:51:55.206Z"}}"#)
+                add(
+                    tasks,
+                    #"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"composite","featureId":"IMWGFrailty","resultId":null,"patientId":"patient-\#(patient)","projectId":null,"occurrenceId":\#(base),"startAt":"2023-10-13T08:51:55.206Z","endAt":"2023-10-13T08:51:55.206Z"}}"#
+                )
                 for (offset, feature) in features.enumerated() {
-                    add(tasks, #"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"questionnaire","featureId":"\#(feature)","resultId":null,"patientId":"patient-\#(patient)","projectId":null,"occurrenceId":\#(base + offset + 1),"startAt":"2023-10-13T08:51:55.206Z","endAt":"2023-10-13T08:51:55.206Z"}}"#)
+                    add(
+                        tasks,
+                        #"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"questionnaire","featureId":"\#(feature)","resultId":null,"patientId":"patient-\#(patient)","projectId":null,"occurrenceId":\#(base + offset + 1),"startAt":"2023-10-13T08:51:55.206Z","endAt":"2023-10-13T08:51:55.206Z"}}"#
+                    )
                 }
             }
             for patient in range {
                 for offset in 1...3 {
                     let occurrence = patient * 4 + offset
-                    add(tasks, #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":\#(occurrence),"resultId":"r\#(occurrence)"}}"#)
-                    add(experiments, #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r\#(occurrence)","score":\#(occurrence % 5),"interpretation":null}}"#)
+                    add(
+                        tasks,
+                        #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":\#(occurrence),"resultId":"r\#(occurrence)"}}"#
+                    )
+                    add(
+                        experiments,
+                        #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r\#(occurrence)","score":\#(occurrence % 5),"interpretation":null}}"#
+                    )
                 }
             }
         }

@@ -31,7 +31,11 @@ public final class InMemoryBroker: MessageBroker {
         /// Default: ``PublishClock/logical``.
         public var publishClock: PublishClock = .logical
 
-        public init(interleaving: Interleaving = .publishOrder, duplicateEvery: Int? = nil, publishClock: PublishClock = .logical) {
+        public init(
+            interleaving: Interleaving = .publishOrder,
+            duplicateEvery: Int? = nil,
+            publishClock: PublishClock = .logical
+        ) {
             self.interleaving = interleaving
             self.duplicateEvery = duplicateEvery
             self.publishClock = publishClock
@@ -98,9 +102,17 @@ public final class InMemoryBroker: MessageBroker {
             log.append(
                 StoredMessage(
                     message: BrokerMessage(
-                        topic: topic, id: id, publishTime: time, payload: message.payload, key: message.key,
-                        properties: message.properties),
-                    sequence: state.sequence, published: published))
+                        topic: topic,
+                        id: id,
+                        publishTime: time,
+                        payload: message.payload,
+                        key: message.key,
+                        properties: message.properties
+                    ),
+                    sequence: state.sequence,
+                    published: published
+                )
+            )
             state.topics[topic] = log
             return id
         }
@@ -136,7 +148,9 @@ public final class InMemoryBroker: MessageBroker {
 
     /// Whether `subscription` has acknowledged the message.
     public func isAcknowledged(_ ref: MessageRef, subscription: String) -> Bool {
-        self.state.withLock { $0.subscriptions[ref.topic]?[subscription]?.acknowledged.contains(ref.id.entryId) ?? false }
+        self.state.withLock {
+            $0.subscriptions[ref.topic]?[subscription]?.acknowledged.contains(ref.id.entryId) ?? false
+        }
     }
 }
 

@@ -25,8 +25,13 @@ public struct BrokerMessage: Sendable, Hashable {
     public var redeliveryCount: Int
 
     public init(
-        topic: String, id: MessageID, publishTime: Timestamp, payload: [UInt8], key: String? = nil,
-        properties: [String: String] = [:], redeliveryCount: Int = 0
+        topic: String,
+        id: MessageID,
+        publishTime: Timestamp,
+        payload: [UInt8],
+        key: String? = nil,
+        properties: [String: String] = [:],
+        redeliveryCount: Int = 0
     ) {
         self.topic = topic
         self.id = id

@@ -3,7 +3,9 @@
 public enum Polling {
     /// Calls `next` until it returns a message or `timeout` has passed, sleeping `interval` between calls.
     public static func receive(
-        timeout: Duration, interval: Duration, _ next: () throws -> BrokerMessage?
+        timeout: Duration,
+        interval: Duration,
+        _ next: () throws -> BrokerMessage?
     ) async throws -> BrokerMessage? {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)

@@ -39,7 +39,8 @@ public final class EmbeddedBroker: MessageBroker {
                             subscription TEXT NOT NULL,
                             message_id INTEGER NOT NULL,
                             PRIMARY KEY (subscription, message_id)) WITHOUT ROWID;
-                        """)
+                        """
+                )
             }
         } catch {
             throw BrokerError(.storageFailed, reason: "cannot open the embedded broker at \(path): \(error)")
@@ -72,7 +73,8 @@ public final class EmbeddedBroker: MessageBroker {
                 var ids: [MessageID] = []
                 ids.reserveCapacity(records.count)
                 let statement = try db.cachedStatement(
-                    sql: "INSERT INTO messages (topic, publish_time, key, properties, payload) VALUES (?, ?, ?, ?, ?)")
+                    sql: "INSERT INTO messages (topic, publish_time, key, properties, payload) VALUES (?, ?, ?, ?, ?)"
+                )
                 for record in records {
                     try statement.execute(arguments: [
                         record.topic, (record.publishTime ?? now).millisecondsSinceEpoch, record.message.key,
@@ -95,7 +97,8 @@ public final class EmbeddedBroker: MessageBroker {
     public func messages(topic: String, after: UInt64 = 0, limit: Int = 1_000) throws -> [BrokerMessage] {
         try self.database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM messages WHERE topic = ? AND id > ? ORDER BY id LIMIT ?",
+                db,
+                sql: "SELECT * FROM messages WHERE topic = ? AND id > ? ORDER BY id LIMIT ?",
                 arguments: [topic, Int64(after), limit]
             ).map(Self.message)
         }
@@ -110,7 +113,8 @@ public final class EmbeddedBroker: MessageBroker {
                     SELECT count(*) FROM messages m WHERE m.topic IN (\(topics.map { _ in "?" }.joined(separator: ",")))
                     AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.subscription = ? AND a.message_id = m.id)
                     """,
-                arguments: StatementArguments(topics + [subscription])) ?? 0
+                arguments: StatementArguments(topics + [subscription])
+            ) ?? 0
         }
     }
 
@@ -118,9 +122,13 @@ public final class EmbeddedBroker: MessageBroker {
         let payload: Data = row["payload"]
         let properties: String = row["properties"]
         return BrokerMessage(
-            topic: row["topic"], id: MessageID(entryId: UInt64(row["id"] as Int64)),
-            publishTime: Timestamp(millisecondsSinceEpoch: row["publish_time"]), payload: [UInt8](payload),
-            key: row["key"], properties: Self.decode(properties))
+            topic: row["topic"],
+            id: MessageID(entryId: UInt64(row["id"] as Int64)),
+            publishTime: Timestamp(millisecondsSinceEpoch: row["publish_time"]),
+            payload: [UInt8](payload),
+            key: row["key"],
+            properties: Self.decode(properties)
+        )
     }
 
     static func now() -> Timestamp {
@@ -129,7 +137,8 @@ public final class EmbeddedBroker: MessageBroker {
 
     static func encode(_ properties: [String: String]) -> String {
         JSONWriter.string(
-            .object(JSONObject(properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) })))
+            .object(JSONObject(properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) }))
+        )
     }
 
     static func decode(_ properties: String) -> [String: String] {

@@ -96,7 +96,8 @@ final class EmbeddedConsumer: BrokerConsumer {
         do {
             try self.broker.database.write { db in
                 let statement = try db.cachedStatement(
-                    sql: "INSERT OR IGNORE INTO acknowledgements (subscription, message_id) VALUES (?, ?)")
+                    sql: "INSERT OR IGNORE INTO acknowledgements (subscription, message_id) VALUES (?, ?)"
+                )
                 for id in pending { try statement.execute(arguments: [self.subscription, id]) }
             }
         } catch {

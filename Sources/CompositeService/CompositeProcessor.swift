@@ -17,8 +17,12 @@ public struct CompositeProcessor: Service {
     let logger: Logger
 
     public init(
-        configuration: ServiceConfiguration, broker: any MessageBroker, patients: any PatientDirectory,
-        scorers: ScorerSource, metrics: ServiceMetrics, logger: Logger
+        configuration: ServiceConfiguration,
+        broker: any MessageBroker,
+        patients: any PatientDirectory,
+        scorers: ScorerSource,
+        metrics: ServiceMetrics,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.broker = broker
@@ -36,11 +40,14 @@ public struct CompositeProcessor: Service {
         var generation = self.scorers.generation
         let driver = EngineDriver(
             engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
-            broker: self.broker, consumer: consumer, patients: self.patients,
+            broker: self.broker,
+            consumer: consumer,
+            patients: self.patients,
             published: { publication in
                 metrics.published(publication)
                 Self.log(publication, logger: logger)
-            })
+            }
+        )
         self.metrics.setReady(true, reason: "consuming \(topics.count) topics")
         self.logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: " "))"])
         let clock = ContinuousClock()
@@ -67,7 +74,12 @@ public struct CompositeProcessor: Service {
                 try await driver.retryFailedLookups()
             }
             if let failure = await driver.patientDirectoryFailure {
-                if !degraded { self.logger.error("patient directory unavailable; decisions wait", metadata: ["error": "\(failure)"]) }
+                if !degraded {
+                    self.logger.error(
+                        "patient directory unavailable; decisions wait",
+                        metadata: ["error": "\(failure)"]
+                    )
+                }
                 degraded = true
                 self.metrics.setReady(false, reason: "patient directory unavailable: \(failure)")
             } else if degraded {
@@ -83,13 +95,19 @@ public struct CompositeProcessor: Service {
             if now - lastReport >= .seconds(1) {
                 lastReport = now
                 self.metrics.update(
-                    statistics: await driver.statistics, watermarks: await driver.watermarks,
-                    pending: await driver.pendingComposites, now: Self.wallClock())
+                    statistics: await driver.statistics,
+                    watermarks: await driver.watermarks,
+                    pending: await driver.pendingComposites,
+                    now: Self.wallClock()
+                )
             }
         }
         self.metrics.update(
-            statistics: await driver.statistics, watermarks: await driver.watermarks,
-            pending: await driver.pendingComposites, now: Self.wallClock())
+            statistics: await driver.statistics,
+            watermarks: await driver.watermarks,
+            pending: await driver.pendingComposites,
+            now: Self.wallClock()
+        )
         await consumer.close()
         self.logger.info("stopped consuming")
     }
@@ -105,11 +123,13 @@ public struct CompositeProcessor: Service {
             logger.info(
                 isError ? "composite error result published" : "composite result published",
                 metadata: [
-                    "featureId": "\(featureId)", "occurrenceId": "\(message?["occurrenceId"].map(JSONWriter.string) ?? "?")",
+                    "featureId": "\(featureId)",
+                    "occurrenceId": "\(message?["occurrenceId"].map(JSONWriter.string) ?? "?")",
                     "score": "\(message?["score"].map(JSONWriter.string) ?? "null")",
                     "interpretation": "\(message?["interpretation"]?.stringValue ?? "null")",
                     "error": "\(message?["error"]?.stringValue ?? "none")",
-                ])
+                ]
+            )
         case .deadLetter(let reason):
             logger.warning("message dead-lettered", metadata: ["topic": "\(publication.topic)", "reason": "\(reason)"])
         }

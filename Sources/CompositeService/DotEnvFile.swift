@@ -6,7 +6,9 @@ public enum DotEnvFile {
         for (offset, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = rawLine.trimmingCharacters(in: " \t\r")
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
-            if line.hasPrefix("export ") { line = String(line.dropFirst("export ".count)).trimmingCharacters(in: " \t") }
+            if line.hasPrefix("export ") {
+                line = String(line.dropFirst("export ".count)).trimmingCharacters(in: " \t")
+            }
             guard let equals = line.firstIndex(of: "=") else {
                 throw ServiceError(.invalidConfiguration, file: fileName, line: offset + 1, "expected KEY=VALUE")
             }

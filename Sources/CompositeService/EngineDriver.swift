@@ -20,8 +20,11 @@ public actor EngineDriver {
 
     /// - Parameter published: told of every publication once the broker confirmed it (for metrics and logs).
     public init(
-        engine: CompositeEngine, broker: any MessageBroker, consumer: any BrokerConsumer,
-        patients: any PatientDirectory, published: @escaping @Sendable (Publication) -> Void = { _ in }
+        engine: CompositeEngine,
+        broker: any MessageBroker,
+        consumer: any BrokerConsumer,
+        patients: any PatientDirectory,
+        published: @escaping @Sendable (Publication) -> Void = { _ in }
     ) {
         self.engine = engine
         self.broker = broker
@@ -75,8 +78,12 @@ public actor EngineDriver {
             case .publish(let publication):
                 _ = try await self.broker.publish(
                     OutgoingMessage(
-                        payload: publication.payload, key: publication.key, properties: publication.properties),
-                    to: publication.topic)
+                        payload: publication.payload,
+                        key: publication.key,
+                        properties: publication.properties
+                    ),
+                    to: publication.topic
+                )
                 self.published(publication)
                 queue.append(contentsOf: self.engine.publicationConfirmed(publication.id))
             case .acknowledge(let messages):

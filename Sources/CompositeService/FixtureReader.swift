@@ -27,7 +27,9 @@ public enum FixtureReader {
 
     /// Parses `contents`; `previousTime` carries the implicit clock across files (the next line is +1 ms).
     public static func read(
-        contents: String, fileName: String, previousTime: Timestamp? = nil
+        contents: String,
+        fileName: String,
+        previousTime: Timestamp? = nil
     ) throws(ServiceError) -> [FixtureMessage] {
         var messages: [FixtureMessage] = []
         var previous = previousTime
@@ -77,8 +79,14 @@ public enum FixtureReader {
             previous = time
             messages.append(
                 FixtureMessage(
-                    topic: topic.fullName, publishTime: time, payload: payload, key: key, file: fileName,
-                    line: lineNumber))
+                    topic: topic.fullName,
+                    publishTime: time,
+                    payload: payload,
+                    key: key,
+                    file: fileName,
+                    line: lineNumber
+                )
+            )
         }
         return messages
     }

@@ -29,7 +29,10 @@ public struct HTTPEndpoint: Service {
                 }
             }
             .bind(host: self.host, port: self.port).get()
-        self.logger.info("http endpoint listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        self.logger.info(
+            "http endpoint listening",
+            metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
+        )
         try? await gracefulShutdown()
         try await channel.close()
     }
@@ -61,8 +64,14 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
             headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Length", value: String(body.utf8.count))
             if !self.keepAlive { headers.add(name: "Connection", value: "close") }
-            context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            context.write(
+                self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil
+            )
+            context.write(
+                self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
+                promise: nil
+            )
             let keepAlive = self.keepAlive
             let channel = context.channel
             context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
@@ -77,8 +86,10 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
             return (.ok, "text/plain", "ok\n")
         case "/readyz":
             let readiness = self.metrics.isReady
-            return (readiness.ready ? .ok : .serviceUnavailable, "text/plain",
-                    "\(readiness.ready ? "ready" : "not ready"): \(readiness.reason)\n")
+            return (
+                readiness.ready ? .ok : .serviceUnavailable, "text/plain",
+                "\(readiness.ready ? "ready" : "not ready"): \(readiness.reason)\n"
+            )
         case "/metrics":
             return (.ok, "text/plain; version=0.0.4", self.metrics.exposition())
         case "/pending":

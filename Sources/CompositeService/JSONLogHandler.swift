@@ -19,7 +19,10 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var object = JSONObject()
-        object.append("time", .string(Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)).description))
+        object.append(
+            "time",
+            .string(Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)).description)
+        )
         object.append("level", .string(event.level.rawValue))
         object.append("label", .string(self.label))
         object.append("message", .string(event.message.description))

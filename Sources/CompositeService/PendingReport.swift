@@ -14,7 +14,10 @@ public enum PendingReport {
                             (key: "patientId", value: .string(composite.patientId)),
                             (key: "since", value: .string(composite.createdAt.description)),
                             (key: "waitingFor", value: .array(composite.waitingFor.map(JSONValue.string))),
-                        ]))
-                }))
+                        ])
+                    )
+                }
+            )
+        )
     }
 }

@@ -46,7 +46,9 @@ public struct ReplayExpectation: Sendable {
     /// A readable diff: `- ` lines were expected and not published, `+ ` lines were published and not expected.
     public static func render(missing: [JSONValue], unexpected: [JSONValue]) -> String {
         var lines: [String] = []
-        lines.append("replay output differs from the expectation: \(missing.count) missing, \(unexpected.count) unexpected")
+        lines.append(
+            "replay output differs from the expectation: \(missing.count) missing, \(unexpected.count) unexpected"
+        )
         for value in missing { lines.append("- " + JSONWriter.string(value.canonical)) }
         for value in unexpected { lines.append("+ " + JSONWriter.string(value.canonical)) }
         return lines.joined(separator: "\n")

@@ -31,7 +31,8 @@ public enum ReplayRecord: Sendable, Hashable {
                 JSONObject([
                     (key: "topic", value: .string(topic)), (key: "reason", value: .string(reason)),
                     (key: "raw", value: .string(raw)),
-                ]))
+                ])
+            )
         }
     }
 }

@@ -1,5 +1,5 @@
-public import CompositeCore
 import CompositeBroker
+public import CompositeCore
 import CompositeScoring
 
 /// Replays fixture streams through the real engine and publishing path, over an in-memory broker.
@@ -14,19 +14,26 @@ public enum ReplayRunner {
     ///   - catalog: the scorers.
     ///   - patients: the patient directory.
     public static func run(
-        messages: [FixtureMessage], catalog: ScorerCatalog, patients: any PatientDirectory, options: ReplayOptions
+        messages: [FixtureMessage],
+        catalog: ScorerCatalog,
+        patients: any PatientDirectory,
+        options: ReplayOptions
     ) async throws -> ReplayReport {
         let broker = InMemoryBroker(
             configuration: InMemoryBroker.Configuration(
                 interleaving: options.interleaveSeed.map { .random(seed: $0) } ?? .publishOrder,
                 duplicateEvery: options.duplicateEvery,
-                publishClock: .logical))
+                publishClock: .logical
+            )
+        )
         var topics: [String] = []
         var seenTopics: Set<String> = []
         for message in messages {
             broker.load(
-                OutgoingMessage(payload: message.payload, key: message.key), to: message.topic,
-                publishTime: message.publishTime)
+                OutgoingMessage(payload: message.payload, key: message.key),
+                to: message.topic,
+                publishTime: message.publishTime
+            )
             // Subscribe to both topics of every tenant pair, as the service does.
             let topic = TenantTopic(message.topic)!
             for name in [topic.sibling(.tasks).fullName, topic.sibling(.experiments).fullName]
@@ -39,8 +46,11 @@ public enum ReplayRunner {
         var newDeliveries = 0
         var consumer = try await broker.subscribe(topics: topics, subscription: Self.subscription)
         var driver = EngineDriver(
-            engine: CompositeEngine(configuration: options.engine, catalog: catalog), broker: broker,
-            consumer: consumer, patients: patients)
+            engine: CompositeEngine(configuration: options.engine, catalog: catalog),
+            broker: broker,
+            consumer: consumer,
+            patients: patients
+        )
         var endOfInputSent = false
         var seenIds: Set<MessageRef> = []
         while true {
@@ -58,8 +68,11 @@ public enum ReplayRunner {
                 await consumer.close()
                 consumer = try await broker.subscribe(topics: topics, subscription: Self.subscription)
                 driver = EngineDriver(
-                    engine: CompositeEngine(configuration: options.engine, catalog: catalog), broker: broker,
-                    consumer: consumer, patients: patients)
+                    engine: CompositeEngine(configuration: options.engine, catalog: catalog),
+                    broker: broker,
+                    consumer: consumer,
+                    patients: patients
+                )
                 endOfInputSent = false
                 restarts += 1
             }
@@ -67,18 +80,31 @@ public enum ReplayRunner {
         await consumer.close()
 
         var report = ReplayReport(
-            records: [], messagesRead: messages.count, results: 0, errorResults: 0, deadLetters: 0,
+            records: [],
+            messagesRead: messages.count,
+            results: 0,
+            errorResults: 0,
+            deadLetters: 0,
             pendingComposites: await driver.statistics.pendingComposites,
-            unacknowledged: topics.reduce(0) { $0 + broker.unacknowledged(topic: $1, subscription: Self.subscription).count },
-            restarts: restarts)
+            unacknowledged: topics.reduce(0) {
+                $0 + broker.unacknowledged(topic: $1, subscription: Self.subscription).count
+            },
+            restarts: restarts
+        )
         for published in broker.publishedMessages {
             if let reason = published.properties["reason"], published.topic.hasSuffix("-DLQ") {
                 report.deadLetters += 1
                 report.records.append(
                     .deadLetter(
-                        topic: published.topic, reason: reason, raw: String(decoding: published.payload, as: UTF8.self)))
+                        topic: published.topic,
+                        reason: reason,
+                        raw: String(decoding: published.payload, as: UTF8.self)
+                    )
+                )
             } else {
-                let message = (try? JSONParser.parse(published.payload)) ?? .string(String(decoding: published.payload, as: UTF8.self))
+                let message =
+                    (try? JSONParser.parse(published.payload))
+                    ?? .string(String(decoding: published.payload, as: UTF8.self))
                 if message["data"]?["error"]?.isNull == false { report.errorResults += 1 } else { report.results += 1 }
                 report.records.append(.result(topic: published.topic, message: message))
             }
@@ -89,11 +115,16 @@ public enum ReplayRunner {
     /// Reads the files named by `options` and runs the replay.
     ///
     /// - Returns: the report and the scorer files that were refused (the replay goes on without them).
-    public static func run(options: ReplayOptions) async throws -> (report: ReplayReport, scorerErrors: [ScorerLoadError]) {
+    public static func run(options: ReplayOptions) async throws -> (
+        report: ReplayReport, scorerErrors: [ScorerLoadError]
+    ) {
         var messages: [FixtureMessage] = []
         for file in options.fixtures {
             messages += try FixtureReader.read(
-                contents: try TextFile.read(file), fileName: file, previousTime: messages.last?.publishTime)
+                contents: try TextFile.read(file),
+                fileName: file,
+                previousTime: messages.last?.publishTime
+            )
         }
         let patients: any PatientDirectory
         if let file = options.patients {
@@ -103,8 +134,11 @@ public enum ReplayRunner {
         }
         let (registry, errors) = try ScorerDirectory.load(options.composites)
         let report = try await Self.run(
-            messages: messages, catalog: ScorerCatalog(registry.scorers.map { $0 as any CompositeScorer }),
-            patients: patients, options: options)
+            messages: messages,
+            catalog: ScorerCatalog(registry.scorers.map { $0 as any CompositeScorer }),
+            patients: patients,
+            options: options
+        )
         return (report, errors)
     }
 }

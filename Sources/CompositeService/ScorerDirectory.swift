@@ -8,7 +8,9 @@ public enum ScorerDirectory {
 
     /// Loads `path`, a folder of scorer files or a single file. A file that fails is refused with its error and
     /// the others are kept, exactly as the service does at start-up and on reload.
-    public static func load(_ path: String) throws(ServiceError) -> (registry: ScorerRegistry, errors: [ScorerLoadError]) {
+    public static func load(_ path: String) throws(ServiceError) -> (
+        registry: ScorerRegistry, errors: [ScorerLoadError]
+    ) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ServiceError(.unreadable, file: path, "no such file or folder")

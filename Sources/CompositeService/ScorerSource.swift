@@ -71,7 +71,8 @@ public final class ScorerSource: Service {
                 metadata: [
                     "featureId": "\(scorer.featureId)", "version": "\(scorer.identity.version)",
                     "hash": "\(scorer.identity.contentHash)", "file": "\(scorer.fileName)",
-                ])
+                ]
+            )
         }
         metrics.scorers(loaded: registry.scorers.count, errors: errors.count)
         return ScorerCatalog(registry.scorers.map { $0 as any CompositeScorer })
@@ -80,10 +81,12 @@ public final class ScorerSource: Service {
     /// Names, sizes and modification times of the folder's scorer files.
     public static func fingerprint(_ directory: String) -> String {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { ScorerDirectory.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        return names.filter { ScorerDirectory.extensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted()
             .map { name in
                 let attributes = try? FileManager.default.attributesOfItem(
-                    atPath: (directory as NSString).appendingPathComponent(name))
+                    atPath: (directory as NSString).appendingPathComponent(name)
+                )
                 let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
                 let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
                 return "\(name):\(size):\(modified)"

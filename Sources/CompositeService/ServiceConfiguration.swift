@@ -56,7 +56,8 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// Reads the configuration. `environment` wins over `dotEnv`; an invalid value fails with one line naming the key.
-    public static func load(environment: [String: String], dotEnv: [String: String] = [:]) throws(ServiceError) -> Self {
+    public static func load(environment: [String: String], dotEnv: [String: String] = [:]) throws(ServiceError) -> Self
+    {
         let values = dotEnv.merging(environment) { _, fromEnvironment in fromEnvironment }
         func fail(_ key: String, _ message: String) -> ServiceError {
             ServiceError(.invalidConfiguration, "invalid configuration: \(key) \(message)")
@@ -68,7 +69,10 @@ public struct ServiceConfiguration: Sendable {
         func integer(_ key: String, _ range: ClosedRange<Int64>) throws(ServiceError) -> Int64? {
             guard let text = value(key) else { return nil }
             guard let number = Int64(text), range.contains(number) else {
-                throw fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+                throw fail(
+                    key,
+                    "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
+                )
             }
             return number
         }
@@ -98,21 +102,29 @@ public struct ServiceConfiguration: Sendable {
         configuration.compositesDirectory = value("COMPOSITES_DIR") ?? configuration.compositesDirectory
         if let directory = value("PATIENT_DIRECTORY") {
             if PostgresURL.isPostgres(directory) {
-                var database = PostgresPatientDirectory.Configuration(url: try PostgresURL(directory, key: "PATIENT_DIRECTORY"))
+                var database = PostgresPatientDirectory.Configuration(
+                    url: try PostgresURL(directory, key: "PATIENT_DIRECTORY")
+                )
                 if let query = value("PATIENT_QUERY") {
                     guard query.contains("$1") else { throw fail("PATIENT_QUERY", "must use $1 for the patient id") }
                     database.query = query
                 }
                 if let size = try integer("PATIENT_CACHE_SIZE", 1...10_000_000) { database.cacheSize = Int(size) }
-                if let expiry = try integer("PATIENT_CACHE_SECONDS", 0...86_400) { database.cacheExpiry = .seconds(expiry) }
-                if let timeout = try integer("PATIENT_QUERY_TIMEOUT_SECONDS", 1...600) { database.queryTimeout = .seconds(timeout) }
+                if let expiry = try integer("PATIENT_CACHE_SECONDS", 0...86_400) {
+                    database.cacheExpiry = .seconds(expiry)
+                }
+                if let timeout = try integer("PATIENT_QUERY_TIMEOUT_SECONDS", 1...600) {
+                    database.queryTimeout = .seconds(timeout)
+                }
                 configuration.patientDatabase = database
             } else {
                 configuration.patientDirectory = directory
             }
         }
         configuration.subscription = value("SUBSCRIPTION") ?? configuration.subscription
-        if let lateness = try integer("LATENESS_SECONDS", 0...86_400) { configuration.engine.lateness = lateness * 1_000 }
+        if let lateness = try integer("LATENESS_SECONDS", 0...86_400) {
+            configuration.engine.lateness = lateness * 1_000
+        }
         if let window = try integer("CLAIM_WINDOW_SECONDS", 1...31_536_000) {
             configuration.engine.claimWindow = window * 1_000
             configuration.engine.decidedRetention = window * 1_000
@@ -121,12 +133,16 @@ public struct ServiceConfiguration: Sendable {
         if let idle = try integer("IDLE_SECONDS", 1...86_400) { configuration.idleSeconds = idle }
         if let port = try integer("HTTP_PORT", 0...65_535) { configuration.httpPort = Int(port) }
         if let format = value("LOG_FORMAT") {
-            guard let parsed = LogFormat(rawValue: format) else { throw fail("LOG_FORMAT", "must be text or json, got \"\(format)\"") }
+            guard let parsed = LogFormat(rawValue: format) else {
+                throw fail("LOG_FORMAT", "must be text or json, got \"\(format)\"")
+            }
             configuration.logFormat = parsed
         }
         if let level = value("LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            guard levels.contains(level) else { throw fail("LOG_LEVEL", "must be one of \(levels.joined(separator: ", "))") }
+            guard levels.contains(level) else {
+                throw fail("LOG_LEVEL", "must be one of \(levels.joined(separator: ", "))")
+            }
             configuration.logLevel = level
         }
         configuration.pulsarURL = value("PULSAR_URL")

@@ -21,10 +21,18 @@ public final class ServiceMetrics: Sendable {
         Self.descriptor("unacknowledged_messages", "", "Messages received and not yet acknowledged.")
     }
     static var heldMessages: MetricNameDescriptor {
-        Self.descriptor("held_messages", "", "Unacknowledged messages by reason: held by a composite, or waiting on a watermark.")
+        Self.descriptor(
+            "held_messages",
+            "",
+            "Unacknowledged messages by reason: held by a composite, or waiting on a watermark."
+        )
     }
     static var oldestPendingAge: MetricNameDescriptor {
-        Self.descriptor("oldest_pending_age", "seconds", "Age of the oldest pending composite (wall clock minus its publish time).")
+        Self.descriptor(
+            "oldest_pending_age",
+            "seconds",
+            "Age of the oldest pending composite (wall clock minus its publish time)."
+        )
     }
     static var watermarkLag: MetricNameDescriptor {
         Self.descriptor("watermark_lag", "seconds", "Wall clock minus the topic watermark.")
@@ -58,7 +66,8 @@ public final class ServiceMetrics: Sendable {
         switch publication.kind {
         case .result(let featureId, let isError):
             self.registry.makeCounter(
-                descriptor: Self.results, labels: [("featureId", featureId), ("outcome", isError ? "error" : "success")]
+                descriptor: Self.results,
+                labels: [("featureId", featureId), ("outcome", isError ? "error" : "success")]
             ).increment()
         case .deadLetter:
             self.registry.makeCounter(descriptor: Self.deadLetters, labels: [("topic", publication.topic)])
@@ -68,8 +77,10 @@ public final class ServiceMetrics: Sendable {
 
     /// Updates the gauges from the engine's state; `now` is the wall clock.
     public func update(
-        statistics: EngineStatistics, watermarks: [(topic: String, watermark: Timestamp)],
-        pending: [PendingCompositeSummary], now: Timestamp
+        statistics: EngineStatistics,
+        watermarks: [(topic: String, watermark: Timestamp)],
+        pending: [PendingCompositeSummary],
+        now: Timestamp
     ) {
         self.registry.makeGauge(descriptor: Self.pendingComposites).set(Double(statistics.pendingComposites))
         self.registry.makeGauge(descriptor: Self.unacknowledgedMessages).set(Double(statistics.unacknowledgedMessages))

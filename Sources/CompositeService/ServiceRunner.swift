@@ -35,14 +35,20 @@ public enum ServiceRunner {
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
-            throw ServiceError(.invalidConfiguration, file: dataDirectory, "DATA_DIR cannot be created: \(error.localizedDescription)")
+            throw ServiceError(
+                .invalidConfiguration,
+                file: dataDirectory,
+                "DATA_DIR cannot be created: \(error.localizedDescription)"
+            )
         }
         return try EmbeddedBroker(path: (dataDirectory as NSString).appendingPathComponent("broker.sqlite"))
     }
 
     /// Publishes fixture messages (keeping their publish times) into a broker, in batches.
     public static func publish(
-        _ messages: [FixtureMessage], to broker: any MessageBroker, progress: (Int) -> Void = { _ in }
+        _ messages: [FixtureMessage],
+        to broker: any MessageBroker,
+        progress: (Int) -> Void = { _ in }
     ) async throws {
         if let embedded = broker as? EmbeddedBroker {
             var published = 0
@@ -51,15 +57,22 @@ public enum ServiceRunner {
                 _ = try embedded.publish(
                     batch.map {
                         EmbeddedBroker.Record(
-                            message: OutgoingMessage(payload: $0.payload, key: $0.key), topic: $0.topic,
-                            publishTime: $0.publishTime)
-                    })
+                            message: OutgoingMessage(payload: $0.payload, key: $0.key),
+                            topic: $0.topic,
+                            publishTime: $0.publishTime
+                        )
+                    }
+                )
                 published += batch.count
                 progress(published)
             }
         } else if let memory = broker as? InMemoryBroker {
             for message in messages {
-                memory.load(OutgoingMessage(payload: message.payload, key: message.key), to: message.topic, publishTime: message.publishTime)
+                memory.load(
+                    OutgoingMessage(payload: message.payload, key: message.key),
+                    to: message.topic,
+                    publishTime: message.publishTime
+                )
             }
             progress(messages.count)
         }
@@ -67,7 +80,9 @@ public enum ServiceRunner {
 
     /// Runs the service: the scorer source, the processor and the HTTP endpoint in one service group.
     public static func run(
-        configuration: ServiceConfiguration, broker: any MessageBroker, logger: Logger
+        configuration: ServiceConfiguration,
+        broker: any MessageBroker,
+        logger: Logger
     ) async throws {
         let metrics = ServiceMetrics()
         metrics.setReady(false, reason: "loading scorers")
@@ -84,15 +99,26 @@ public enum ServiceRunner {
             patients = EmptyPatientDirectory()
         }
         let processor = CompositeProcessor(
-            configuration: configuration, broker: broker, patients: patients, scorers: scorers, metrics: metrics,
-            logger: logger)
+            configuration: configuration,
+            broker: broker,
+            patients: patients,
+            scorers: scorers,
+            metrics: metrics,
+            logger: logger
+        )
         services.append(.init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup))
         if configuration.httpPort > 0 {
-            services.append(.init(service: HTTPEndpoint(port: configuration.httpPort, metrics: metrics, logger: logger)))
+            services.append(
+                .init(service: HTTPEndpoint(port: configuration.httpPort, metrics: metrics, logger: logger))
+            )
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
     }
 }

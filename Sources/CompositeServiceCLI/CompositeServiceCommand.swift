@@ -7,7 +7,11 @@ struct CompositeServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "composite-service",
         abstract: "Scores composite tasks (such as the IMWG Frailty Score) from a tenant's task and experiment events.",
-        subcommands: [RunCommand.self, ReplayCommand.self, PublishCommand.self, ConsumeCommand.self, PendingCommand.self, RedriveCommand.self, ScorersCommand.self])
+        subcommands: [
+            RunCommand.self, ReplayCommand.self, PublishCommand.self, ConsumeCommand.self, PendingCommand.self,
+            RedriveCommand.self, ScorersCommand.self,
+        ]
+    )
 
     /// Exit code for usage and input errors, as `spec/replay.md` requires (ArgumentParser's own default is 64).
     static let usageExitCode: Int32 = 2

@@ -10,7 +10,9 @@ struct ConsumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consume",
         abstract: "Print a topic of the embedded broker (results, dead letters, inputs) as JSON Lines.",
-        discussion: "Reads without a subscription: nothing is acknowledged. Dead letters live on <topic>-<subscription>-DLQ.")
+        discussion:
+            "Reads without a subscription: nothing is acknowledged. Dead letters live on <topic>-<subscription>-DLQ."
+    )
 
     @Argument(help: "The topic, full or short (krane-staging/experiments/orikami-events).")
     var topic: String
@@ -47,7 +49,14 @@ struct ConsumeCommand: AsyncParsableCommand {
         object.append("publishTime", .string(message.publishTime.description))
         if let key = message.key { object.append("key", .string(key)) }
         if !message.properties.isEmpty {
-            object.append("properties", .object(JSONObject(message.properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) })))
+            object.append(
+                "properties",
+                .object(
+                    JSONObject(
+                        message.properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) }
+                    )
+                )
+            )
         }
         if let json = try? JSONParser.parse(message.payload) {
             object.append("message", json)

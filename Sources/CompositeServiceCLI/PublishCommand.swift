@@ -8,7 +8,8 @@ import Foundation
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
-        abstract: "Publish fixture messages (JSON Lines, as replay reads them) into the embedded broker.")
+        abstract: "Publish fixture messages (JSON Lines, as replay reads them) into the embedded broker."
+    )
 
     @Argument(help: "Fixture files; - or none reads standard input.")
     var files: [String] = []
@@ -29,13 +30,22 @@ struct PublishCommand: AsyncParsableCommand {
                     contents = try TextFile.read(file)
                 }
                 messages += try FixtureReader.read(
-                    contents: contents, fileName: file == "-" ? "stdin" : file, previousTime: messages.last?.publishTime)
+                    contents: contents,
+                    fileName: file == "-" ? "stdin" : file,
+                    previousTime: messages.last?.publishTime
+                )
             }
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        if self.now { messages = messages.map { var copy = $0; copy.publishTime = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000)); return copy } }
+        if self.now {
+            messages = messages.map {
+                var copy = $0;
+                copy.publishTime = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000));
+                return copy
+            }
+        }
         let broker = try self.broker.open()
         let total = messages.count
         let interactive = isatty(STDERR_FILENO) == 1
@@ -44,7 +54,11 @@ struct PublishCommand: AsyncParsableCommand {
             let filled = total == 0 ? width : done * width / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             let line = "published \(done)/\(total) [\(bar)]"
-            if interactive { FileHandle.standardError.write(Data("\r\(line)".utf8)) } else if done == total { printError(line) }
+            if interactive {
+                FileHandle.standardError.write(Data("\r\(line)".utf8))
+            } else if done == total {
+                printError(line)
+            }
         }
         if interactive { printError("") }
     }

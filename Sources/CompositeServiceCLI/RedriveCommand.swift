@@ -9,9 +9,13 @@ struct RedriveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redrive",
         abstract: "Publish the dead letters of a DLQ topic back to their source topic (each once).",
-        discussion: "Use after fixing whatever made them fail. Redriven letters are acknowledged on the DLQ topic by the subscription composite-service-redrive.")
+        discussion:
+            "Use after fixing whatever made them fail. Redriven letters are acknowledged on the DLQ topic by the subscription composite-service-redrive."
+    )
 
-    @Argument(help: "The dead-letter topic, e.g. persistent://krane-staging/tasks/orikami-events-composite-service-DLQ.")
+    @Argument(
+        help: "The dead-letter topic, e.g. persistent://krane-staging/tasks/orikami-events-composite-service-DLQ."
+    )
     var topic: String
 
     @OptionGroup var broker: EmbeddedBrokerOptions

@@ -8,7 +8,8 @@ import Foundation
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Replay JSON Lines fixture streams through the engine and print what the service publishes.")
+        abstract: "Replay JSON Lines fixture streams through the engine and print what the service publishes."
+    )
 
     @Argument(help: "Fixture files (JSON Lines), read in order.")
     var fixtures: [String]
@@ -28,7 +29,10 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Re-interleave the topics randomly (each topic's order kept) from this seed.")
     var interleave: UInt64?
 
-    @Option(name: .customLong("restart-every"), help: "Drop all engine state every N new deliveries and redeliver what is unacknowledged.")
+    @Option(
+        name: .customLong("restart-every"),
+        help: "Drop all engine state every N new deliveries and redeliver what is unacknowledged."
+    )
     var restartEvery: Int?
 
     @Option(name: .customLong("duplicate-every"), help: "Deliver every Nth message twice.")
@@ -93,4 +97,3 @@ struct ReplayCommand: AsyncParsableCommand {
         }
     }
 }
-

@@ -8,7 +8,8 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the service: consume the tenants' topics, publish composite results, until SIGTERM or Ctrl-C.",
-        discussion: "Configured from the environment over a .env file; .env.example lists every key.")
+        discussion: "Configured from the environment over a .env file; .env.example lists every key."
+    )
 
     @Option(name: .customLong("env-file"), help: "A .env file read under the environment (skipped when absent).")
     var envFile = ".env"
@@ -19,10 +20,13 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration: ServiceConfiguration
         do {
-            let dotEnv = FileManager.default.fileExists(atPath: self.envFile)
+            let dotEnv =
+                FileManager.default.fileExists(atPath: self.envFile)
                 ? try DotEnvFile.parse(try TextFile.read(self.envFile), fileName: self.envFile) : [:]
             configuration = try ServiceConfiguration.load(
-                environment: ProcessInfo.processInfo.environment, dotEnv: dotEnv)
+                environment: ProcessInfo.processInfo.environment,
+                dotEnv: dotEnv
+            )
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -7,12 +7,14 @@ struct ScorersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scorers",
         abstract: "Check and list composite scorer files.",
-        subcommands: [Check.self, List.self])
+        subcommands: [Check.self, List.self]
+    )
 
     /// `scorers check PATH`: validates one file or a folder and runs the worked examples.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate scorer files and run their worked examples; exit 1 if any file is refused.")
+            abstract: "Validate scorer files and run their worked examples; exit 1 if any file is refused."
+        )
 
         @Argument(help: "A scorer file or a folder of them.")
         var path: String
@@ -57,8 +59,11 @@ struct ScorersCommand: ParsableCommand {
                     }
                 }
                 print(
-                    [scorer.featureId, scorer.identity.version, inputs.joined(separator: ","),
-                     scorer.identity.contentHash, scorer.fileName].joined(separator: "\t"))
+                    [
+                        scorer.featureId, scorer.identity.version, inputs.joined(separator: ","),
+                        scorer.identity.contentHash, scorer.fileName,
+                    ].joined(separator: "\t")
+                )
             }
             for error in loaded.errors { printError("scorer refused: \(error)") }
         }

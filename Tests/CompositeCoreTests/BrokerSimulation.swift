@@ -58,7 +58,13 @@ struct BrokerSimulation {
         self.sequence += 1
         let log = self.topics[topic, default: []]
         self.topics[topic, default: []].append(
-            Stored(id: MessageID(entryId: UInt64(log.count)), seconds: seconds, payload: payload, sequence: self.sequence))
+            Stored(
+                id: MessageID(entryId: UInt64(log.count)),
+                seconds: seconds,
+                payload: payload,
+                sequence: self.sequence
+            )
+        )
     }
 
     static func time(_ seconds: Int64) -> Timestamp {
@@ -95,8 +101,17 @@ struct BrokerSimulation {
             step += 1
             var actions: [EngineAction]
             if let (topic, stored) = self.next(cursors: &cursors, randomly: chaos.interleaveRandomly, random: &random) {
-                let delivery = Delivery(topic: topic, id: stored.id, publishTime: Self.time(stored.seconds), payload: stored.payload)
-                if chaos.trace { outcome.trace.append("DELIVER \(topic.contains("tasks") ? "T" : "E")\(topic.contains("acme") ? "acme" : "beta")#\(stored.id.entryId) \(String(decoding: stored.payload.prefix(180), as: UTF8.self))") }
+                let delivery = Delivery(
+                    topic: topic,
+                    id: stored.id,
+                    publishTime: Self.time(stored.seconds),
+                    payload: stored.payload
+                )
+                if chaos.trace {
+                    outcome.trace.append(
+                        "DELIVER \(topic.contains("tasks") ? "T" : "E")\(topic.contains("acme") ? "acme" : "beta")#\(stored.id.entryId) \(String(decoding: stored.payload.prefix(180), as: UTF8.self))"
+                    )
+                }
                 actions = engine.receive(delivery)
                 if random.chance(chaos.duplicateProbability) { actions += engine.receive(delivery) }
             } else if !endOfInputSent {
@@ -111,12 +126,22 @@ struct BrokerSimulation {
                 step += 1
                 switch action {
                 case .publish(let publication):
-                    if chaos.trace { outcome.trace.append("PUBLISH \(String(decoding: publication.payload.prefix(200), as: UTF8.self))") }
+                    if chaos.trace {
+                        outcome.trace.append(
+                            "PUBLISH \(String(decoding: publication.payload.prefix(200), as: UTF8.self))"
+                        )
+                    }
                     let topic = publication.topic
-                    self.append(to: topic, seconds: self.topics[topic]?.last?.seconds ?? 0, payload: publication.payload)
+                    self.append(
+                        to: topic,
+                        seconds: self.topics[topic]?.last?.seconds ?? 0,
+                        payload: publication.payload
+                    )
                     if case .result = publication.kind {
                         outcome.results.append(publication.payload)
-                        if outcome.publishedAt[publication.payload] == nil { outcome.publishedAt[publication.payload] = step }
+                        if outcome.publishedAt[publication.payload] == nil {
+                            outcome.publishedAt[publication.payload] = step
+                        }
                         awaitingAcknowledgement.insert(publication.payload)
                         publicationPayloads[publication.id] = publication.payload
                     }
@@ -129,7 +154,11 @@ struct BrokerSimulation {
                     }
                     queue = confirmed[...] + queue
                 case .acknowledge(let refs):
-                    if chaos.trace { outcome.trace.append("ACK \(refs.map { "\($0.topic.contains("tasks") ? "T" : "E")\($0.topic.contains("acme") ? "acme" : "beta")#\($0.id.entryId)" })") }
+                    if chaos.trace {
+                        outcome.trace.append(
+                            "ACK \(refs.map { "\($0.topic.contains("tasks") ? "T" : "E")\($0.topic.contains("acme") ? "acme" : "beta")#\($0.id.entryId)" })"
+                        )
+                    }
                     for ref in refs {
                         self.acknowledged[ref.topic, default: []].insert(ref.id.entryId)
                         if outcome.acknowledgedAt[ref] == nil { outcome.acknowledgedAt[ref] = step }
@@ -138,7 +167,9 @@ struct BrokerSimulation {
                         !(outcome.contributors[payload].map { !$0.isDisjoint(with: refs) } ?? false)
                     }
                 case .lookUpPatient(let lookup):
-                    queue = engine.patientLookedUp(lookup, record: ScenarioGenerator.record(for: lookup.patientId))[...] + queue
+                    queue =
+                        engine.patientLookedUp(lookup, record: ScenarioGenerator.record(for: lookup.patientId))[...]
+                        + queue
                 }
             }
             _ = maybeCrash()
@@ -167,7 +198,8 @@ struct BrokerSimulation {
             if position < log.count { heads.append((topic, log[position])) }
         }
         guard !heads.isEmpty else { return nil }
-        let chosen = randomly
+        let chosen =
+            randomly
             ? heads[Int.random(in: 0..<heads.count, using: &random)]
             : heads.min { $0.1.sequence < $1.1.sequence }!
         cursors[chosen.0]! += 1

@@ -21,19 +21,26 @@ import Testing
         // t_done = 21 s: the decision waits until the tasks topic is read past it.
         #expect(self.engine.statistics.pendingComposites == 1)
         let unrelated = self.fixture.delivery(
-            EngineFixture.tasks, at: 22, #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#)
+            EngineFixture.tasks,
+            at: 22,
+            #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#
+        )
         let afterWatermark = self.engine.receive(unrelated)
         #expect(afterWatermark.lookups.count == 1)
         #expect(afterWatermark.acknowledged == [unrelated.ref])
         let lookup = try #require(afterWatermark.lookups.first)
         #expect(lookup.tenant == "acme" && lookup.patientId == "p1")
 
-        let scored = self.engine.patientLookedUp(lookup, record: PatientRecord(birthDate: CivilDate(year: 1950, month: 3, day: 1)))
+        let scored = self.engine.patientLookedUp(
+            lookup,
+            record: PatientRecord(birthDate: CivilDate(year: 1950, month: 3, day: 1))
+        )
         let publication = try #require(scored.publications.first)
         #expect(scored.count == 1, "nothing is acknowledged before the broker confirms the publication")
         #expect(publication.topic == EngineFixture.experiments)
         let expected = try JSONParser.parse(
-            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1")))","occurrenceId":1,"patientId":"p1","projectId":null,"featureId":"Sum","score":83,"interpretation":"high","error":null,"scorer":{"id":"sum","version":"1","contentHash":"sha256:test"},"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA","score":4},{"featureId":"B","occurrenceId":3,"resultId":"rB","score":5}],"attributes":{"age":74}}}"#)
+            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1")))","occurrenceId":1,"patientId":"p1","projectId":null,"featureId":"Sum","score":83,"interpretation":"high","error":null,"scorer":{"id":"sum","version":"1","contentHash":"sha256:test"},"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA","score":4},{"featureId":"B","occurrenceId":3,"resultId":"rB","score":5}],"attributes":{"age":74}}}"#
+        )
         #expect(publication.json == expected)
 
         let confirmed = self.engine.publicationConfirmed(publication.id)
@@ -83,7 +90,10 @@ import Testing
         _ = self.engine.receive(rB)
         let decided = self.engine.endOfInput()
         let lookup = try #require(decided.lookups.first)
-        let scored = self.engine.patientLookedUp(lookup, record: PatientRecord(birthDate: CivilDate(year: 2000, month: 1, day: 1)))
+        let scored = self.engine.patientLookedUp(
+            lookup,
+            record: PatientRecord(birthDate: CivilDate(year: 2000, month: 1, day: 1))
+        )
         #expect(scored.publications.first?.json["data"]?["score"] == .number(.integer(1 + 3 + 24)))
     }
 
@@ -92,10 +102,16 @@ import Testing
         #expect(self.engine.receive(stray).isEmpty)
         #expect(self.engine.statistics.messagesWaitingOnWatermark == 1)
         let atLateness = self.fixture.delivery(
-            EngineFixture.tasks, at: 300, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+            EngineFixture.tasks,
+            at: 300,
+            #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#
+        )
         #expect(!self.engine.receive(atLateness).acknowledged.contains(stray.ref))
         let past = self.fixture.delivery(
-            EngineFixture.tasks, at: 301, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+            EngineFixture.tasks,
+            at: 301,
+            #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#
+        )
         #expect(self.engine.receive(past).acknowledged.contains(stray.ref))
         #expect(self.engine.unacknowledgedMessages.isEmpty)
     }
@@ -115,7 +131,8 @@ import Testing
             publication.json["data"]?["error"]
                 == .string(
                     "The composite expired at \(EngineFixture.time(50)) before its components were complete; missing: B (no task)."
-                ))
+                )
+        )
         #expect(publication.json["data"]?["score"] == .null)
         let confirmed = self.engine.publicationConfirmed(publication.id)
         #expect(confirmed.acknowledged == Set([composite, taskA, doneA, expiry, scoreA].map(\.ref)))
@@ -131,7 +148,8 @@ import Testing
             publication.json["data"]?["error"]
                 == .string(
                     "Component B (occurrence 3) expired at \(EngineFixture.time(10)) before its components were complete; missing: A (task 2 not completed), B (task 3 not completed)."
-                ))
+                )
+        )
     }
 
     @Test mutating func aCompletionAfterTheExpiryDoesNotCount() throws {
@@ -143,8 +161,12 @@ import Testing
         _ = self.engine.receive(self.fixture.completed(3, result: "rB", at: 11))
         _ = self.engine.receive(self.fixture.scored("rA", score: "1", at: 4))
         // The experiments topic reaching the expiry decides it, before this late score is even looked at.
-        let publication = try #require(self.engine.receive(self.fixture.scored("rB", score: "1", at: 12)).publications.first)
-        #expect(publication.json["data"]?["error"]?.stringValue?.hasSuffix("missing: B (task 3 not completed).") == true)
+        let publication = try #require(
+            self.engine.receive(self.fixture.scored("rB", score: "1", at: 12)).publications.first
+        )
+        #expect(
+            publication.json["data"]?["error"]?.stringValue?.hasSuffix("missing: B (task 3 not completed).") == true
+        )
     }
 
     @Test mutating func anUnclaimedCandidateIsReleasedAfterTheClaimWindow() {
@@ -152,10 +174,16 @@ import Testing
         #expect(self.engine.receive(candidate).isEmpty)
         let window = self.engine.configuration.claimWindow / 1_000
         let atWindow = self.fixture.delivery(
-            EngineFixture.tasks, at: window, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+            EngineFixture.tasks,
+            at: window,
+            #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#
+        )
         #expect(!self.engine.receive(atWindow).acknowledged.contains(candidate.ref))
         let past = self.fixture.delivery(
-            EngineFixture.tasks, at: window + 1, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+            EngineFixture.tasks,
+            at: window + 1,
+            #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#
+        )
         #expect(self.engine.receive(past).acknowledged.contains(candidate.ref))
     }
 
@@ -184,7 +212,11 @@ import Testing
         _ = self.engine.receive(self.fixture.created(2, feature: "A", at: 2))
         _ = self.engine.receive(self.fixture.created(3, feature: "A", at: 3))
         let waiting = self.engine.pendingComposites.map(\.waitingFor)
-        #expect(waiting == [["A: task 2 not completed", "B: no task claimed"], ["A: task 3 not completed", "B: no task claimed"]])
+        #expect(
+            waiting == [
+                ["A: task 2 not completed", "B: no task claimed"], ["A: task 3 not completed", "B: no task claimed"],
+            ]
+        )
     }
 
     @Test mutating func otherPatientsAndProjectsDoNotMatch() {
@@ -205,12 +237,18 @@ import Testing
         #expect(publication.properties["reason"]?.hasPrefix("not JSON") == true)
         #expect(self.engine.receive(broken).isEmpty, "a redelivery while the dead letter is in flight is ignored")
         #expect(self.engine.publicationConfirmed(publication.id).acknowledged == [broken.ref])
-        #expect(self.engine.receive(broken) == [.acknowledge([broken.ref])], "a later redelivery is not dead-lettered again")
+        #expect(
+            self.engine.receive(broken) == [.acknowledge([broken.ref])],
+            "a later redelivery is not dead-lettered again"
+        )
     }
 
     @Test mutating func aTenantThatDoesNotMatchItsTopicIsDeadLettered() throws {
         let wrong = self.fixture.delivery(
-            EngineFixture.tasks, at: 0, #"{"name":"TaskCompleted","version":"v2","tenant":"other","data":{"occurrenceId":1,"resultId":"r"}}"#)
+            EngineFixture.tasks,
+            at: 0,
+            #"{"name":"TaskCompleted","version":"v2","tenant":"other","data":{"occurrenceId":1,"resultId":"r"}}"#
+        )
         let publication = try #require(self.engine.receive(wrong).publications.first)
         #expect(publication.properties["reason"] == #"tenant "other" does not match the topic's tenant "acme""#)
     }
@@ -222,7 +260,10 @@ import Testing
         let publication = try #require(self.engine.endOfInput().publications.first)
         #expect(
             publication.json["data"]?["error"]
-                == .string("The composite expired at \(EngineFixture.time(5)) with no scorer loaded for featureId Unknown."))
+                == .string(
+                    "The composite expired at \(EngineFixture.time(5)) with no scorer loaded for featureId Unknown."
+                )
+        )
     }
 
     @Test mutating func aScorerLoadedLaterStartsMatchingPendingComposites() throws {
@@ -245,8 +286,10 @@ import Testing
         _ = self.engine.receive(composite)
         let resultId = ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1"))
         let earlier = self.fixture.delivery(
-            EngineFixture.experiments, at: 1,
-            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1,"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA"}]}}"#)
+            EngineFixture.experiments,
+            at: 1,
+            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1,"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA"}]}}"#
+        )
         // Nothing is acknowledged early: a further crash must bring back the composite together with its proof.
         #expect(self.engine.receive(earlier).isEmpty)
         #expect(self.engine.statistics.pendingComposites == 0)
@@ -259,12 +302,17 @@ import Testing
         #expect(self.engine.pendingComposites.first?.waitingFor == ["A: no task claimed", "B: no task claimed"])
         // A second copy of the result with another id is a repeat.
         let copy = self.fixture.delivery(
-            EngineFixture.experiments, at: 5,
-            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1}}"#)
+            EngineFixture.experiments,
+            at: 5,
+            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1}}"#
+        )
         #expect(self.engine.receive(copy).acknowledged == [copy.ref])
         let retention = self.engine.configuration.decidedRetention / 1_000
         let past = self.fixture.delivery(
-            EngineFixture.tasks, at: 5 + retention + 1, #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#)
+            EngineFixture.tasks,
+            at: 5 + retention + 1,
+            #"{"name":"Other","version":"v2","tenant":"acme","data":{}}"#
+        )
         let released = self.engine.receive(past).acknowledged
         #expect(released.isSuperset(of: [composite.ref, taskA.ref, scoreA.ref, earlier.ref]))
         #expect(!released.contains(copy.ref))
@@ -272,7 +320,8 @@ import Testing
 
     @Test mutating func anUnknownPatientGivesAnErrorResult() throws {
         for delivery in [
-            self.fixture.created(1, feature: "Sum", composite: true, at: 0), self.fixture.created(2, feature: "A", at: 1),
+            self.fixture.created(1, feature: "Sum", composite: true, at: 0),
+            self.fixture.created(2, feature: "A", at: 1),
             self.fixture.created(3, feature: "B", at: 2), self.fixture.completed(2, result: "rA", at: 3),
             self.fixture.completed(3, result: "rB", at: 4), self.fixture.scored("rA", score: "1", at: 5),
             self.fixture.scored("rB", score: "1", at: 6),
@@ -281,7 +330,8 @@ import Testing
         let publication = try #require(self.engine.patientLookedUp(lookup, record: nil).publications.first)
         #expect(
             publication.json["data"]?["error"]
-                == .string("The age of the patient is unknown: patient p1 is not in the patient directory."))
+                == .string("The age of the patient is unknown: patient p1 is not in the patient directory.")
+        )
     }
 
     @Test mutating func resultsReadBackDoNotMoveTheWatermark() {
@@ -289,19 +339,35 @@ import Testing
         _ = self.engine.receive(stray)
         // Our own result, published by this service's clock long after the input's event time.
         let own = self.fixture.delivery(
-            EngineFixture.tasks, at: 10_000,
-            #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#)
+            EngineFixture.tasks,
+            at: 10_000,
+            #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#
+        )
         let result = Delivery(
-            topic: EngineFixture.experiments, id: MessageID(entryId: 999), publishTime: EngineFixture.time(99_999),
-            payload: Array(#"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"x","occurrenceId":5}}"#.utf8))
+            topic: EngineFixture.experiments,
+            id: MessageID(entryId: 999),
+            publishTime: EngineFixture.time(99_999),
+            payload: Array(
+                #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"x","occurrenceId":5}}"#
+                    .utf8
+            )
+        )
         #expect(self.engine.receive(result).acknowledged == [result.ref])
-        #expect(self.engine.watermarks.first { $0.topic == EngineFixture.experiments }?.watermark == EngineFixture.time(0))
+        #expect(
+            self.engine.watermarks.first { $0.topic == EngineFixture.experiments }?.watermark == EngineFixture.time(0)
+        )
         #expect(self.engine.receive(own).acknowledged.contains(stray.ref))
     }
 
     @Test func resultIdsAreStableAndIgnoreTheOccurrenceIdsJSONType() throws {
-        let fromInteger = ResultIdentifier.make(tenant: "orikami", occurrence: try #require(OccurrenceID(json: .number(.integer(1)))))
-        let fromString = ResultIdentifier.make(tenant: "orikami", occurrence: try #require(OccurrenceID(json: .string("1"))))
+        let fromInteger = ResultIdentifier.make(
+            tenant: "orikami",
+            occurrence: try #require(OccurrenceID(json: .number(.integer(1))))
+        )
+        let fromString = ResultIdentifier.make(
+            tenant: "orikami",
+            occurrence: try #require(OccurrenceID(json: .string("1")))
+        )
         #expect(fromInteger == fromString)
         #expect(fromInteger.count == 24 && fromInteger.allSatisfy { "0123456789abcdef".contains($0) })
         #expect(fromInteger != ResultIdentifier.make(tenant: "other", occurrence: OccurrenceID("1")))

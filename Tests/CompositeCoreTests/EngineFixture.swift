@@ -45,37 +45,48 @@ struct EngineFixture {
     mutating func delivery(_ topic: String, at seconds: Int64, _ json: String) -> Delivery {
         self.nextEntry += 1
         return Delivery(
-            topic: topic, id: MessageID(entryId: self.nextEntry), publishTime: Self.time(seconds),
-            payload: Array(json.utf8))
+            topic: topic,
+            id: MessageID(entryId: self.nextEntry),
+            publishTime: Self.time(seconds),
+            payload: Array(json.utf8)
+        )
     }
 
     mutating func created(
-        _ occurrence: Int, feature: String, composite: Bool = false, patient: String = "p1", at seconds: Int64
+        _ occurrence: Int,
+        feature: String,
+        composite: Bool = false,
+        patient: String = "p1",
+        at seconds: Int64
     ) -> Delivery {
         let type = composite ? "composite" : "questionnaire"
         return self.delivery(
-            Self.tasks, at: seconds,
+            Self.tasks,
+            at: seconds,
             #"{"name":"FutureTaskCreated","version":"v2","tenant":"acme","data":{"experimentType":"\#(type)","featureId":"\#(feature)","resultId":null,"patientId":"\#(patient)","projectId":null,"occurrenceId":\#(occurrence),"startAt":"2024-03-01T10:00:00.000Z"}}"#
         )
     }
 
     mutating func completed(_ occurrence: Int, result: String, at seconds: Int64) -> Delivery {
         self.delivery(
-            Self.tasks, at: seconds,
+            Self.tasks,
+            at: seconds,
             #"{"name":"TaskCompleted","version":"v2","tenant":"acme","data":{"occurrenceId":\#(occurrence),"resultId":"\#(result)"}}"#
         )
     }
 
     mutating func expired(_ occurrence: Int, at seconds: Int64) -> Delivery {
         self.delivery(
-            Self.tasks, at: seconds,
+            Self.tasks,
+            at: seconds,
             #"{"name":"TaskNextOccurrenceExpired","version":"v2","tenant":"acme","data":{"occurrenceId":\#(occurrence)}}"#
         )
     }
 
     mutating func scored(_ result: String, score: String, at seconds: Int64) -> Delivery {
         self.delivery(
-            Self.experiments, at: seconds,
+            Self.experiments,
+            at: seconds,
             #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(result)","score":\#(score),"interpretation":null}}"#
         )
     }

@@ -4,7 +4,11 @@ import Testing
 /// The four guarantees of `spec/semantics.md`, checked on generated multi-tenant, multi-patient scenarios against an
 /// uninterrupted run in publish order.
 @Suite struct EngineGuaranteeTests {
-    static let configuration = EngineConfiguration(lateness: 300_000, claimWindow: 1_000_000, subscription: "composite-service")
+    static let configuration = EngineConfiguration(
+        lateness: 300_000,
+        claimWindow: 1_000_000,
+        subscription: "composite-service"
+    )
     static let scenarios = 600
 
     /// Scenario seeds: fixed, so a CI failure reproduces exactly; spread over the 64-bit space.
@@ -26,7 +30,10 @@ import Testing
         // 1 + 2. Determinism and restart safety: the same set of results.
         let text = { (results: [[UInt8]]) in Set(results.map { String(decoding: $0, as: UTF8.self) }) }
         #expect(text(actual.results) == text(expected.results), "seed \(seed): result sets differ")
-        #expect(expected.results.count == Set(expected.results).count, "seed \(seed): uninterrupted run repeated a result")
+        #expect(
+            expected.results.count == Set(expected.results).count,
+            "seed \(seed): uninterrupted run repeated a result"
+        )
         // A result is published twice only when a crash fell between its publication and its acknowledgements.
         var seen: Set<[UInt8]> = []
         for result in actual.results where !seen.insert(result).inserted {
@@ -87,7 +94,10 @@ import Testing
 
     @Test func resultsSurviveHeavyChaos() {
         for seed in Self.seeds(salt: 50_000).prefix(300) {
-            self.check(seed: seed, chaos: .init(interleaveRandomly: true, crashProbability: 0.1, duplicateProbability: 0.3))
+            self.check(
+                seed: seed,
+                chaos: .init(interleaveRandomly: true, crashProbability: 0.1, duplicateProbability: 0.3)
+            )
         }
     }
 
@@ -96,12 +106,16 @@ import Testing
     @Test func aResultReadBackBeforeItsCompositesTasksKeepsThemFromOtherComposites() {
         self.check(
             seed: 1_749_651_575_208_572_838,
-            chaos: .init(interleaveRandomly: true, crashProbability: 0.02, duplicateProbability: 0.1))
+            chaos: .init(interleaveRandomly: true, crashProbability: 0.02, duplicateProbability: 0.1)
+        )
     }
 
     @Test func resultsSurviveEverythingAtOnce() {
         for seed in Self.seeds(salt: 40_000) {
-            self.check(seed: seed, chaos: .init(interleaveRandomly: true, crashProbability: 0.02, duplicateProbability: 0.1))
+            self.check(
+                seed: seed,
+                chaos: .init(interleaveRandomly: true, crashProbability: 0.02, duplicateProbability: 0.1)
+            )
         }
     }
 }

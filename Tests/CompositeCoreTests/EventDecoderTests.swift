@@ -18,9 +18,15 @@ import Testing
             event
                 == .taskCreated(
                     TaskCreated(
-                        occurrence: OccurrenceID("1"), experimentType: "composite", featureId: "IMWGFrailty",
-                        patientId: "6527a81258139c1e1494c4bc", projectId: nil,
-                        startAt: Timestamp(iso8601: "2023-10-13T08:51:55.206Z"))))
+                        occurrence: OccurrenceID("1"),
+                        experimentType: "composite",
+                        featureId: "IMWGFrailty",
+                        patientId: "6527a81258139c1e1494c4bc",
+                        projectId: nil,
+                        startAt: Timestamp(iso8601: "2023-10-13T08:51:55.206Z")
+                    )
+                )
+        )
     }
 
     @Test func scoresMayBeNullOrDecimal() throws {
@@ -50,17 +56,30 @@ import Testing
         (#"{"version":"v2","tenant":"orikami","data":{}}"#, "name is missing"),
         (#"{"name":"TaskCompleted","version":"v1","tenant":"orikami","data":{}}"#, #"version is "v1", expected "v2""#),
         (#"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":[]}"#, "data is not an object"),
-        (#"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"resultId":"r"}}"#, "data.occurrenceId is missing"),
-        (#"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":1.5,"resultId":"r"}}"#,
-         "data.occurrenceId is a non-integer number, expected an integer or a string"),
-        (#"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":1,"resultId":7}}"#,
-         "data.resultId is a number, expected a string"),
-        (#"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"composite","featureId":"X","patientId":"p","occurrenceId":1,"startAt":"yesterday"}}"#,
-         #"data.startAt "yesterday" is not an ISO 8601 timestamp"#),
-        (#"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"questionnaire","featureId":"X","occurrenceId":1}}"#,
-         "data.patientId is missing"),
-        (#"{"name":"TaskCompleted","version":"v2","tenant":"someone-else","data":{}}"#,
-         #"tenant "someone-else" does not match the topic's tenant "orikami""#),
+        (
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"resultId":"r"}}"#,
+            "data.occurrenceId is missing"
+        ),
+        (
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":1.5,"resultId":"r"}}"#,
+            "data.occurrenceId is a non-integer number, expected an integer or a string"
+        ),
+        (
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":1,"resultId":7}}"#,
+            "data.resultId is a number, expected a string"
+        ),
+        (
+            #"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"composite","featureId":"X","patientId":"p","occurrenceId":1,"startAt":"yesterday"}}"#,
+            #"data.startAt "yesterday" is not an ISO 8601 timestamp"#
+        ),
+        (
+            #"{"name":"FutureTaskCreated","version":"v2","tenant":"orikami","data":{"experimentType":"questionnaire","featureId":"X","occurrenceId":1}}"#,
+            "data.patientId is missing"
+        ),
+        (
+            #"{"name":"TaskCompleted","version":"v2","tenant":"someone-else","data":{}}"#,
+            #"tenant "someone-else" does not match the topic's tenant "orikami""#
+        ),
     ])
     func malformedTaskMessagesHaveAPreciseReason(json: String, reason: String) {
         #expect(self.decode(json, on: self.tasks) == .failure(DeadLetterReason(reason)))
@@ -69,7 +88,8 @@ import Testing
     @Test func aScoreThatIsNotANumberIsRejected() {
         let result = self.decode(
             #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":"5"}}"#,
-            on: self.experiments)
+            on: self.experiments
+        )
         #expect(result == .failure(DeadLetterReason("data.score is a string, expected a number or null")))
     }
 
@@ -80,7 +100,9 @@ import Testing
         #expect(short.kraneTenant == "orikami" && short.brokerTenant == "krane-staging" && short.kind == .tasks)
         #expect(TenantTopic("krane/other/orikami-events") == nil)
         #expect(TenantTopic("krane/tasks/orikami") == nil)
-        #expect(full.deadLetterTopic(subscription: "composite-service")
-            == "persistent://krane-staging/tasks/orikami-events-composite-service-DLQ")
+        #expect(
+            full.deadLetterTopic(subscription: "composite-service")
+                == "persistent://krane-staging/tasks/orikami-events-composite-service-DLQ"
+        )
     }
 }

@@ -50,12 +50,23 @@ enum ScenarioGenerator {
             func task(_ seconds: Int64, _ name: String, _ data: String) {
                 messages.append(
                     ScenarioMessage(
-                        topic: tasks, seconds: seconds,
-                        payload: #"{"name":"\#(name)","version":"v2","tenant":"\#(tenant)","data":{\#(data)}}"#))
+                        topic: tasks,
+                        seconds: seconds,
+                        payload: #"{"name":"\#(name)","version":"v2","tenant":"\#(tenant)","data":{\#(data)}}"#
+                    )
+                )
             }
-            func created(_ seconds: Int64, _ id: Int, _ feature: String, _ patient: String, _ project: String, composite: Bool) {
+            func created(
+                _ seconds: Int64,
+                _ id: Int,
+                _ feature: String,
+                _ patient: String,
+                _ project: String,
+                composite: Bool
+            ) {
                 task(
-                    seconds, "FutureTaskCreated",
+                    seconds,
+                    "FutureTaskCreated",
                     #""experimentType":"\#(composite ? "composite" : "questionnaire")","featureId":"\#(feature)","patientId":"\#(patient)","projectId":\#(project),"occurrenceId":\#(id),"startAt":"2024-01-01T00:00:00.000Z""#
                 )
             }
@@ -70,7 +81,11 @@ enum ScenarioGenerator {
                 created(start, compositeId, featureId, patient, project, composite: true)
                 if random.chance(0.1) { created(start, compositeId, featureId, patient, project, composite: true) }
                 if random.chance(0.5) {
-                    task(start + Int64.random(in: 200...4_000, using: &random), "TaskNextOccurrenceExpired", #""occurrenceId":\#(compositeId)"#)
+                    task(
+                        start + Int64.random(in: 200...4_000, using: &random),
+                        "TaskNextOccurrenceExpired",
+                        #""occurrenceId":\#(compositeId)"#
+                    )
                 }
                 for feature in features where random.chance(0.9) {
                     occurrence += 1
@@ -78,22 +93,32 @@ enum ScenarioGenerator {
                     let scheduled = start + Int64.random(in: -60...60, using: &random)
                     created(scheduled, id, feature, patient, project, composite: false)
                     if random.chance(0.1) {
-                        task(scheduled + Int64.random(in: 10...900, using: &random), "TaskNextOccurrenceExpired", #""occurrenceId":\#(id)"#)
+                        task(
+                            scheduled + Int64.random(in: 10...900, using: &random),
+                            "TaskNextOccurrenceExpired",
+                            #""occurrenceId":\#(id)"#
+                        )
                         continue
                     }
                     guard random.chance(0.85) else { continue }
                     let done = scheduled + Int64.random(in: 10...1_500, using: &random)
                     let resultId = "\(tenant)-r\(id)"
                     task(done, "TaskCompleted", #""occurrenceId":\#(id),"resultId":"\#(resultId)""#)
-                    if random.chance(0.1) { task(done + 1, "TaskCompleted", #""occurrenceId":\#(id),"resultId":"\#(resultId)""#) }
+                    if random.chance(0.1) {
+                        task(done + 1, "TaskCompleted", #""occurrenceId":\#(id),"resultId":"\#(resultId)""#)
+                    }
                     guard random.chance(0.9) else { continue }
                     let score = random.chance(0.05) ? "null" : String(Int.random(in: 0...9, using: &random))
                     let scoredAt = done + Int64.random(in: -450...600, using: &random)
                     for copy in 0..<(random.chance(0.1) ? 2 : 1) {
                         messages.append(
                             ScenarioMessage(
-                                topic: experiments, seconds: scoredAt + Int64(copy),
-                                payload: #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"\#(tenant)","data":{"resultId":"\#(resultId)","score":\#(score)}}"#))
+                                topic: experiments,
+                                seconds: scoredAt + Int64(copy),
+                                payload:
+                                    #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"\#(tenant)","data":{"resultId":"\#(resultId)","score":\#(score)}}"#
+                            )
+                        )
                     }
                 }
             }
@@ -107,8 +132,12 @@ enum ScenarioGenerator {
                 default:
                     messages.append(
                         ScenarioMessage(
-                            topic: experiments, seconds: seconds,
-                            payload: #"{"name":"OtherScoreGenerated","version":"v2","tenant":"\#(tenant)","data":{"resultId":"stray\#(occurrence)","score":1}}"#))
+                            topic: experiments,
+                            seconds: seconds,
+                            payload:
+                                #"{"name":"OtherScoreGenerated","version":"v2","tenant":"\#(tenant)","data":{"resultId":"stray\#(occurrence)","score":1}}"#
+                        )
+                    )
                 }
             }
         }

@@ -6,7 +6,8 @@ extension ProcessTests {
     /// The operators' tools, run as the real binary: publish, consume, redrive.
     @Suite
     struct CommandLineToolTests {
-        func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String)
+        {
             let process = Process()
             process.executableURL = try ServiceProcess.binary
             process.arguments = arguments
@@ -23,7 +24,9 @@ extension ProcessTests {
             let out = output.fileHandleForReading.readDataToEndOfFile()
             let err = errors.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+            return (
+                process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)
+            )
         }
 
         @Test func publishedFixturesCanBeConsumedAndDeadLettersRedriven() throws {
@@ -45,11 +48,15 @@ extension ProcessTests {
             let data = directory.appendingPathComponent("data").path
             let service = try ServiceProcess(
                 environment: ["KRANE_TENANTS": "orikami", "DATA_DIR": data, "HTTP_PORT": "0", "LOG_LEVEL": "warning"],
-                arguments: ["--publish", "fixtures/malformed.jsonl"], log: directory.appendingPathComponent("service.log"))
+                arguments: ["--publish", "fixtures/malformed.jsonl"],
+                log: directory.appendingPathComponent("service.log")
+            )
             let dlq = "persistent://krane-staging/tasks/orikami-events-composite-service-DLQ"
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(30))
-            while try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n").count < 4, clock.now < deadline {
+            while try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n").count < 4,
+                clock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(await service.terminate(within: .seconds(5)) == 0)
@@ -76,32 +83,44 @@ extension ProcessTests {
             try FileManager.default.createDirectory(at: composites, withIntermediateDirectories: true)
             try FileManager.default.copyItem(
                 at: ServiceProcess.root.appendingPathComponent("composites/imwg-frailty.yaml"),
-                to: composites.appendingPathComponent("imwg-frailty.yaml"))
+                to: composites.appendingPathComponent("imwg-frailty.yaml")
+            )
             let log = directory.appendingPathComponent("service.log")
             let service = try ServiceProcess(
                 environment: [
-                    "KRANE_TENANTS": "orikami", "DATA_DIR": directory.appendingPathComponent("data").path, "HTTP_PORT": "0",
+                    "KRANE_TENANTS": "orikami", "DATA_DIR": directory.appendingPathComponent("data").path,
+                    "HTTP_PORT": "0",
                     "COMPOSITES_DIR": composites.path, "LOG_FORMAT": "json",
                 ],
-                log: log)
+                log: log
+            )
             defer { service.kill() }
             func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
             let clock = ContinuousClock()
             var deadline = clock.now.advanced(by: .seconds(20))
-            while !logText().contains(#""message":"consuming""#), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while !logText().contains(#""message":"consuming""#), clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             kill(service.process.processIdentifier, SIGHUP)
             deadline = clock.now.advanced(by: .seconds(20))
-            while !logText().contains("scorers reloaded"), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while !logText().contains("scorers reloaded"), clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let text = logText()
             #expect(text.contains(#""message":"SIGHUP: reloading scorers""#))
             #expect(text.contains("scorers reloaded"))
             // JSON logs: every line is one object.
-            for line in text.split(separator: "\n") { #expect((try? JSONParser.parse(String(line)))?.objectValue != nil) }
+            for line in text.split(separator: "\n") {
+                #expect((try? JSONParser.parse(String(line)))?.objectValue != nil)
+            }
         }
 
         @Test func aMalformedFixtureIsRefusedWithFileAndLine() throws {
             let data = try temporaryDirectory("tools").path
-            let result = try self.run(["publish", "-", "--data-dir", data], stdin: "{\"topic\":\"krane/tasks/t-events\"}\n")
+            let result = try self.run(
+                ["publish", "-", "--data-dir", data],
+                stdin: "{\"topic\":\"krane/tasks/t-events\"}\n"
+            )
             #expect(result.status == 2)
             #expect(result.stderr.contains("stdin:1: one of message or raw is required"))
         }

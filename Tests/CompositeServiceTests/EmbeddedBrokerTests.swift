@@ -25,13 +25,16 @@ import Testing
             for index in 0..<4 {
                 _ = try await broker.publish(
                     OutgoingMessage(payload: [UInt8(index)], key: "k\(index)", properties: ["reason": "r\(index)"]),
-                    to: index % 2 == 0 ? self.tasks : self.experiments)
+                    to: index % 2 == 0 ? self.tasks : self.experiments
+                )
             }
             let consumer = try await broker.subscribe(topics: [self.tasks, self.experiments], subscription: "s")
             let first = try await self.drain(consumer)
             #expect(first.map(\.payload) == [[0], [1], [2], [3]], "topics interleave in publish order")
             #expect(first[1].key == "k1" && first[1].properties == ["reason": "r1"])
-            try await consumer.acknowledge([MessageRef(topic: first[0].topic, id: first[0].id), MessageRef(topic: first[3].topic, id: first[3].id)])
+            try await consumer.acknowledge([
+                MessageRef(topic: first[0].topic, id: first[0].id), MessageRef(topic: first[3].topic, id: first[3].id),
+            ])
             await consumer.close()
         }
         // A new process opening the same file: the subscription gets exactly the unacknowledged messages back.
@@ -61,7 +64,11 @@ import Testing
         let time = Timestamp(iso8601: "2023-10-13T08:51:55.206Z")!
         let ids = try broker.publish([
             EmbeddedBroker.Record(message: OutgoingMessage(payload: [1]), topic: self.tasks, publishTime: time),
-            EmbeddedBroker.Record(message: OutgoingMessage(payload: [2]), topic: self.tasks, publishTime: time.adding(milliseconds: 1)),
+            EmbeddedBroker.Record(
+                message: OutgoingMessage(payload: [2]),
+                topic: self.tasks,
+                publishTime: time.adding(milliseconds: 1)
+            ),
         ])
         #expect(ids.map(\.entryId) == [1, 2])
         let stored = try broker.messages(topic: self.tasks)

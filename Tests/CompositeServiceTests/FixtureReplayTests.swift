@@ -10,7 +10,10 @@ import Testing
         .deletingLastPathComponent()
 
     static var fixtureNames: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("fixtures/expected").path)) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(
+                atPath: Self.root.appendingPathComponent("fixtures/expected").path
+            )) ?? []
         return names.filter { $0.hasSuffix(".jsonl") }.sorted()
     }
 
@@ -27,7 +30,9 @@ import Testing
     @Test(arguments: Self.fixtureNames)
     func fixtureReplaysToItsExpectedOutput(name: String) async throws {
         let expected = try ReplayExpectation(
-            contents: try String(contentsOfFile: self.path("fixtures/expected/\(name)"), encoding: .utf8), fileName: name)
+            contents: try String(contentsOfFile: self.path("fixtures/expected/\(name)"), encoding: .utf8),
+            fileName: name
+        )
         for chaos in Self.chaos {
             var options = ReplayOptions(fixtures: [self.path("fixtures/\(name)")])
             options.patients = self.path("fixtures/patients.jsonl")
@@ -38,7 +43,10 @@ import Testing
             let (report, scorerErrors) = try await ReplayRunner.run(options: options)
             #expect(scorerErrors.isEmpty)
             let (missing, unexpected) = expected.compare(report.records.map(\.json))
-            #expect(missing.isEmpty && unexpected.isEmpty, "\(name) with \(chaos): \(ReplayExpectation.render(missing: missing, unexpected: unexpected))")
+            #expect(
+                missing.isEmpty && unexpected.isEmpty,
+                "\(name) with \(chaos): \(ReplayExpectation.render(missing: missing, unexpected: unexpected))"
+            )
             #expect(report.unacknowledged == 0, "\(name) with \(chaos): messages left unacknowledged")
         }
     }
@@ -56,16 +64,31 @@ import Testing
         #expect(message["data"]?["score"] == .number(.integer(2)))
         #expect(message["data"]?["interpretation"] == .string("frail"))
         #expect(message["data"]?["attributes"]?["age"] == .number(.integer(82)))
-        #expect(message["data"]?["resultId"] == .string(ResultIdentifier.make(tenant: "orikami", occurrence: OccurrenceID("1"))))
-        #expect(report.summary == "replay: 11 messages read, 1 results (0 errors), 0 dead letters, 0 composites pending, 0 messages unacknowledged")
+        #expect(
+            message["data"]?["resultId"]
+                == .string(ResultIdentifier.make(tenant: "orikami", occurrence: OccurrenceID("1")))
+        )
+        #expect(
+            report.summary
+                == "replay: 11 messages read, 1 results (0 errors), 0 dead letters, 0 composites pending, 0 messages unacknowledged"
+        )
     }
 
     @Test func aMalformedFixtureLineIsAUsageErrorNamingFileAndLine() {
-        let contents = #"{"topic":"krane/tasks/orikami-events","message":{}}"# + "\n\n" + #"{"topic":"krane/tasks/orikami-events"}"#
+        let contents =
+            #"{"topic":"krane/tasks/orikami-events","message":{}}"# + "\n\n"
+            + #"{"topic":"krane/tasks/orikami-events"}"#
         #expect(throws: ServiceError(.invalidInput, file: "bad.jsonl", line: 3, "one of message or raw is required")) {
             try FixtureReader.read(contents: contents, fileName: "bad.jsonl")
         }
-        #expect(throws: ServiceError(.invalidInput, file: "bad.jsonl", line: 1, #"topic: "nowhere" is not a tenant topic (P/tasks/T-events or P/experiments/T-events)"#)) {
+        #expect(
+            throws: ServiceError(
+                .invalidInput,
+                file: "bad.jsonl",
+                line: 1,
+                #"topic: "nowhere" is not a tenant topic (P/tasks/T-events or P/experiments/T-events)"#
+            )
+        ) {
             try FixtureReader.read(contents: #"{"topic":"nowhere","raw":"x"}"#, fileName: "bad.jsonl")
         }
     }
@@ -77,7 +100,11 @@ import Testing
             #"{"topic":"krane/tasks/orikami-events","raw":"c"}"#,
         ].joined(separator: "\n")
         let messages = try FixtureReader.read(contents: contents, fileName: "f.jsonl")
-        #expect(messages.map(\.publishTime.description) == ["2000-01-01T00:00:00.000Z", "2023-10-13T08:51:55.206Z", "2023-10-13T08:51:55.207Z"])
+        #expect(
+            messages.map(\.publishTime.description) == [
+                "2000-01-01T00:00:00.000Z", "2023-10-13T08:51:55.206Z", "2023-10-13T08:51:55.207Z",
+            ]
+        )
         #expect(messages[0].topic == "persistent://krane/tasks/orikami-events")
     }
 
@@ -91,10 +118,19 @@ import Testing
     }
 
     @Test func patientFilesReportTheirBadLines() {
-        #expect(throws: ServiceError(.invalidInput, file: "p.jsonl", line: 2, #"birthDate: "1941-02-30" is not a date (YYYY-MM-DD)"#)) {
+        #expect(
+            throws: ServiceError(
+                .invalidInput,
+                file: "p.jsonl",
+                line: 2,
+                #"birthDate: "1941-02-30" is not a date (YYYY-MM-DD)"#
+            )
+        ) {
             try JSONLinesPatientDirectory(
-                contents: #"{"tenant":"t","patientId":"a","birthDate":"1941-03-02"}"# + "\n" + #"{"tenant":"t","patientId":"b","birthDate":"1941-02-30"}"#,
-                fileName: "p.jsonl")
+                contents: #"{"tenant":"t","patientId":"a","birthDate":"1941-03-02"}"# + "\n"
+                    + #"{"tenant":"t","patientId":"b","birthDate":"1941-02-30"}"#,
+                fileName: "p.jsonl"
+            )
         }
     }
 }

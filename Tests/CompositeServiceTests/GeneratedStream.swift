@@ -30,14 +30,22 @@ enum GeneratedStream {
             let tasks = "persistent://\(self.brokerTenant)/tasks/\(tenant)-events"
             let experiments = "persistent://\(self.brokerTenant)/experiments/\(tenant)-events"
             let patientId = "patient-\(patient)"
-            patientLines.append(#"{"tenant":"\#(tenant)","patientId":"\#(patientId)","birthDate":"\#(1930 + random.next(40))-0\#(1 + random.next(9))-1\#(random.next(9))"}"#)
+            patientLines.append(
+                #"{"tenant":"\#(tenant)","patientId":"\#(patientId)","birthDate":"\#(1930 + random.next(40))-0\#(1 + random.next(9))-1\#(random.next(9))"}"#
+            )
             let base = patient * 10
             let t0 = start + Int64(patient * 7)
             func task(_ at: Int64, _ name: String, _ data: String) {
-                events.append((at, tasks, #"{"name":"\#(name)","version":"v2","tenant":"\#(tenant)","data":{\#(data)}}"#))
+                events.append(
+                    (at, tasks, #"{"name":"\#(name)","version":"v2","tenant":"\#(tenant)","data":{\#(data)}}"#)
+                )
             }
             func created(_ at: Int64, _ occurrence: Int, _ feature: String, composite: Bool) {
-                task(at, "FutureTaskCreated", #""experimentType":"\#(composite ? "composite" : "questionnaire")","featureId":"\#(feature)","patientId":"\#(patientId)","projectId":null,"occurrenceId":\#(occurrence),"startAt":"2023-10-13T08:51:55.206Z""#)
+                task(
+                    at,
+                    "FutureTaskCreated",
+                    #""experimentType":"\#(composite ? "composite" : "questionnaire")","featureId":"\#(feature)","patientId":"\#(patientId)","projectId":null,"occurrenceId":\#(occurrence),"startAt":"2023-10-13T08:51:55.206Z""#
+                )
             }
             created(t0, base, "IMWGFrailty", composite: true)
             let outcome = random.next(10)
@@ -54,7 +62,12 @@ enum GeneratedStream {
                 let maximum = [6, 8, 37][offset]
                 let score = outcome == 3 && offset == 0 ? 7 : random.next(maximum + 1)
                 let scoredAt = done + Int64(random.next(400)) - 120
-                events.append((scoredAt, experiments, #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"\#(tenant)","data":{"resultId":"\#(tenant)-r\#(occurrence)","score":\#(score),"interpretation":null}}"#))
+                events.append(
+                    (
+                        scoredAt, experiments,
+                        #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"\#(tenant)","data":{"resultId":"\#(tenant)-r\#(occurrence)","score":\#(score),"interpretation":null}}"#
+                    )
+                )
             }
             if outcome == 2 { task(t0 + 5_000, "TaskNextOccurrenceExpired", #""occurrenceId":\#(base)"#) }
             if random.next(5) == 0 { task(t0 + 2, "TaskStarted", #""occurrenceId":\#(base + 7)"#) }
@@ -64,13 +77,23 @@ enum GeneratedStream {
         let far = Int64(4_102_444_800)  // 2100-01-01
         for tenant in self.tenants {
             for kind in ["tasks", "experiments"] {
-                events.append((far, "persistent://\(self.brokerTenant)/\(kind)/\(tenant)-events", #"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#))
+                events.append(
+                    (
+                        far, "persistent://\(self.brokerTenant)/\(kind)/\(tenant)-events",
+                        #"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#
+                    )
+                )
             }
         }
         let messages = events.enumerated().map { index, event in
             FixtureMessage(
-                topic: event.topic, publishTime: Timestamp(millisecondsSinceEpoch: event.seconds * 1_000),
-                payload: Array(event.payload.utf8), key: nil, file: "generated", line: index + 1)
+                topic: event.topic,
+                publishTime: Timestamp(millisecondsSinceEpoch: event.seconds * 1_000),
+                payload: Array(event.payload.utf8),
+                key: nil,
+                file: "generated",
+                line: index + 1
+            )
         }
         return (messages, patientLines.joined(separator: "\n") + "\n")
     }

@@ -8,12 +8,16 @@ import Testing
     @Test func aNewConsumerGetsExactlyTheUnacknowledgedMessagesInOrder() async throws {
         let broker = InMemoryBroker()
         var ids: [MessageID] = []
-        for index in 0..<5 { ids.append(try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: self.topic)) }
+        for index in 0..<5 {
+            ids.append(try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: self.topic))
+        }
         let first = try await broker.subscribe(topics: [self.topic], subscription: "s")
         var received: [BrokerMessage] = []
         while let message = try await first.receive(timeout: .zero) { received.append(message) }
         #expect(received.map(\.payload) == [[0], [1], [2], [3], [4]])
-        try await first.acknowledge([MessageRef(topic: self.topic, id: ids[1]), MessageRef(topic: self.topic, id: ids[3])])
+        try await first.acknowledge([
+            MessageRef(topic: self.topic, id: ids[1]), MessageRef(topic: self.topic, id: ids[3]),
+        ])
         await first.close()
         await #expect(throws: BrokerError.self) { try await first.receive(timeout: .zero) }
 
@@ -33,7 +37,10 @@ import Testing
         let broker = InMemoryBroker(configuration: .init(interleaving: .random(seed: 42)))
         let experiments = "persistent://krane/experiments/acme-events"
         for index in 0..<50 {
-            _ = try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: index % 2 == 0 ? self.topic : experiments)
+            _ = try await broker.publish(
+                OutgoingMessage(payload: [UInt8(index)]),
+                to: index % 2 == 0 ? self.topic : experiments
+            )
         }
         let consumer = try await broker.subscribe(topics: [self.topic, experiments], subscription: "s")
         var byTopic: [String: [UInt8]] = [:]
@@ -58,7 +65,11 @@ import Testing
 
     @Test func logicalPublishTimesAddNoEventTime() async throws {
         let broker = InMemoryBroker()
-        broker.load(OutgoingMessage(payload: [1]), to: self.topic, publishTime: Timestamp(millisecondsSinceEpoch: 5_000))
+        broker.load(
+            OutgoingMessage(payload: [1]),
+            to: self.topic,
+            publishTime: Timestamp(millisecondsSinceEpoch: 5_000)
+        )
         _ = try await broker.publish(OutgoingMessage(payload: [2]), to: self.topic)
         let consumer = try await broker.subscribe(topics: [self.topic], subscription: "s")
         let first = try await consumer.receive(timeout: .zero)

@@ -1,6 +1,6 @@
-import Foundation
 import CompositeCore
 import CompositeService
+import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
@@ -18,10 +18,14 @@ extension ProcessTests {
 
         /// Runs `body` with a directory whose pool runs in the background.
         func withDirectory(
-            _ server: PostgresServer, query: String? = nil, cacheSeconds: Int64 = 0,
+            _ server: PostgresServer,
+            query: String? = nil,
+            cacheSeconds: Int64 = 0,
             _ body: (PostgresPatientDirectory) async throws -> Void
         ) async throws {
-            var configuration = PostgresPatientDirectory.Configuration(url: try PostgresURL(server.url, key: "PATIENT_DIRECTORY"))
+            var configuration = PostgresPatientDirectory.Configuration(
+                url: try PostgresURL(server.url, key: "PATIENT_DIRECTORY")
+            )
             if let query { configuration.query = query }
             configuration.cacheExpiry = .seconds(cacheSeconds)
             configuration.queryTimeout = .seconds(2)
@@ -37,13 +41,29 @@ extension ProcessTests {
             let server = try PostgresServer()
             try server.execute(Self.omopTable)
             try await self.withDirectory(server) { (directory: PostgresPatientDirectory) async throws in
-                #expect(try await directory.lookUp(tenant: "t", patientId: "full") == PatientRecord(birthDate: CivilDate(year: 1941, month: 3, day: 2)))
-                #expect(try await directory.lookUp(tenant: "t", patientId: "datetime") == PatientRecord(birthDate: CivilDate(year: 1950, month: 6, day: 15)))
+                #expect(
+                    try await directory.lookUp(tenant: "t", patientId: "full")
+                        == PatientRecord(birthDate: CivilDate(year: 1941, month: 3, day: 2))
+                )
+                #expect(
+                    try await directory.lookUp(tenant: "t", patientId: "datetime")
+                        == PatientRecord(birthDate: CivilDate(year: 1950, month: 6, day: 15))
+                )
                 // Only a year: the latest date it allows, so the age is never overstated.
-                #expect(try await directory.lookUp(tenant: "t", patientId: "year-only")
-                    == PatientRecord(birthDate: CivilDate(year: 1948, month: 12, day: 31), birthDatePrecision: .year))
-                #expect(try await directory.lookUp(tenant: "t", patientId: "month-only")
-                    == PatientRecord(birthDate: CivilDate(year: 1948, month: 2, day: 29), birthDatePrecision: .month))
+                #expect(
+                    try await directory.lookUp(tenant: "t", patientId: "year-only")
+                        == PatientRecord(
+                            birthDate: CivilDate(year: 1948, month: 12, day: 31),
+                            birthDatePrecision: .year
+                        )
+                )
+                #expect(
+                    try await directory.lookUp(tenant: "t", patientId: "month-only")
+                        == PatientRecord(
+                            birthDate: CivilDate(year: 1948, month: 2, day: 29),
+                            birthDatePrecision: .month
+                        )
+                )
                 #expect(try await directory.lookUp(tenant: "t", patientId: "no-birth") == PatientRecord(birthDate: nil))
                 #expect(try await directory.lookUp(tenant: "t", patientId: "absent") == nil)
             }
@@ -51,10 +71,16 @@ extension ProcessTests {
 
         @Test func aCustomQueryMayUseTheTenant() async throws {
             let server = try PostgresServer()
-            try server.execute("CREATE TABLE patients (tenant text, id text, born date); INSERT INTO patients VALUES ('a', 'p', '1950-01-02'), ('b', 'p', '1960-03-04');")
-            let query = "SELECT EXTRACT(YEAR FROM born)::int, EXTRACT(MONTH FROM born)::int, EXTRACT(DAY FROM born)::int, NULL::timestamp FROM patients WHERE id = $1 AND tenant = $2"
+            try server.execute(
+                "CREATE TABLE patients (tenant text, id text, born date); INSERT INTO patients VALUES ('a', 'p', '1950-01-02'), ('b', 'p', '1960-03-04');"
+            )
+            let query =
+                "SELECT EXTRACT(YEAR FROM born)::int, EXTRACT(MONTH FROM born)::int, EXTRACT(DAY FROM born)::int, NULL::timestamp FROM patients WHERE id = $1 AND tenant = $2"
             try await self.withDirectory(server, query: query) { (directory: PostgresPatientDirectory) async throws in
-                #expect(try await directory.lookUp(tenant: "b", patientId: "p")?.birthDate == CivilDate(year: 1960, month: 3, day: 4))
+                #expect(
+                    try await directory.lookUp(tenant: "b", patientId: "p")?.birthDate
+                        == CivilDate(year: 1960, month: 3, day: 4)
+                )
                 #expect(try await directory.lookUp(tenant: "c", patientId: "p") == nil)
             }
         }
@@ -66,14 +92,18 @@ extension ProcessTests {
                 for hostile in ["x' OR '1'='1", "'; DROP TABLE person; --", "full'--", "$1"] {
                     #expect(try await directory.lookUp(tenant: "t", patientId: hostile) == nil)
                 }
-                #expect(try await directory.lookUp(tenant: "t", patientId: "full")?.birthDate == CivilDate(year: 1941, month: 3, day: 2))
+                #expect(
+                    try await directory.lookUp(tenant: "t", patientId: "full")?.birthDate
+                        == CivilDate(year: 1941, month: 3, day: 2)
+                )
             }
         }
 
         @Test func sessionsAreReadOnly() async throws {
             let server = try PostgresServer()
             try server.execute(Self.omopTable)
-            let writing = "DELETE FROM person WHERE person_source_value = $1 RETURNING year_of_birth, month_of_birth, day_of_birth, birth_datetime"
+            let writing =
+                "DELETE FROM person WHERE person_source_value = $1 RETURNING year_of_birth, month_of_birth, day_of_birth, birth_datetime"
             try await self.withDirectory(server, query: writing) { (directory: PostgresPatientDirectory) async throws in
                 await #expect(throws: (any Error).self) { try await directory.lookUp(tenant: "t", patientId: "full") }
             }
@@ -104,7 +134,8 @@ extension ProcessTests {
         @Test func answersAreCachedUntilTheyExpire() async throws {
             let server = try PostgresServer()
             try server.execute(Self.omopTable)
-            try await self.withDirectory(server, cacheSeconds: 60) { (directory: PostgresPatientDirectory) async throws in
+            try await self.withDirectory(server, cacheSeconds: 60) {
+                (directory: PostgresPatientDirectory) async throws in
                 #expect(try await directory.lookUp(tenant: "t", patientId: "full") != nil)
                 try server.stop()
                 #expect(try await directory.lookUp(tenant: "t", patientId: "full") != nil, "served from the cache")
@@ -112,14 +143,24 @@ extension ProcessTests {
         }
 
         @Test func urlsAreValidatedAndTheirPasswordNeverShown() throws {
-            let url = try PostgresURL("postgres://reader:s3cret@db.example:6543/omop?sslmode=verify-full", key: "PATIENT_DIRECTORY")
+            let url = try PostgresURL(
+                "postgres://reader:s3cret@db.example:6543/omop?sslmode=verify-full",
+                key: "PATIENT_DIRECTORY"
+            )
             #expect(url.host == "db.example" && url.port == 6543 && url.database == "omop" && url.tls == .verifyFull)
             #expect(url.password == "s3cret")
             #expect(!url.description.contains("s3cret"))
-            #expect(throws: ServiceError(.invalidConfiguration, #"invalid configuration: PATIENT_DIRECTORY sslmode must be disable, prefer, require, verify-ca or verify-full, got "sometimes""#)) {
+            #expect(
+                throws: ServiceError(
+                    .invalidConfiguration,
+                    #"invalid configuration: PATIENT_DIRECTORY sslmode must be disable, prefer, require, verify-ca or verify-full, got "sometimes""#
+                )
+            ) {
                 try PostgresURL("postgres://u:p@h/db?sslmode=sometimes", key: "PATIENT_DIRECTORY")
             }
-            let configuration = try ServiceConfiguration.load(environment: ["KRANE_TENANTS": "a", "PATIENT_DIRECTORY": "postgres://u:topsecret@h/db"])
+            let configuration = try ServiceConfiguration.load(environment: [
+                "KRANE_TENANTS": "a", "PATIENT_DIRECTORY": "postgres://u:topsecret@h/db",
+            ])
             #expect(configuration.patientDatabase?.url.host == "h")
             #expect(!configuration.description.contains("topsecret"))
         }
@@ -132,11 +173,13 @@ extension ProcessTests {
     struct PostgresServiceTests {
         @Test func theServiceScoresWithAgesFromPostgresAndWaitsOutAnOutageWithoutErrorResults() async throws {
             let server = try PostgresServer()
-            try server.execute("""
+            try server.execute(
+                """
                 CREATE TABLE person (person_id integer PRIMARY KEY, person_source_value text, year_of_birth integer,
                 month_of_birth integer, day_of_birth integer, birth_datetime timestamp);
                 INSERT INTO person VALUES (1, '6527a81258139c1e1494c4bc', 1941, 3, 2, NULL), (2, 'rb-patient-1', 1948, NULL, NULL, NULL);
-                """)
+                """
+            )
             let directory = try temporaryDirectory("postgres-service")
             let data = directory.appendingPathComponent("data")
             let port = 20_000 + Int.random(in: 0..<20_000)
@@ -146,7 +189,8 @@ extension ProcessTests {
                     "PATIENT_DIRECTORY": server.url, "PATIENT_QUERY_TIMEOUT_SECONDS": "1", "PATIENT_CACHE_SECONDS": "0",
                     "LOG_LEVEL": "warning",
                 ],
-                log: directory.appendingPathComponent("service.log"))
+                log: directory.appendingPathComponent("service.log")
+            )
             defer { service.kill() }
             let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
             func results() throws -> [JSONValue] {
@@ -158,7 +202,10 @@ extension ProcessTests {
             }
             func publish(_ name: String) async throws {
                 let file = ServiceProcess.root.appendingPathComponent("fixtures/\(name)").path
-                try await ServiceRunner.publish(try FixtureReader.read(contents: try TextFile.read(file), fileName: file), to: broker)
+                try await ServiceRunner.publish(
+                    try FixtureReader.read(contents: try TextFile.read(file), fileName: file),
+                    to: broker
+                )
             }
 
             // With the database up: the orikami patient, born 1941-03-02, is 82 on the composite's date.
@@ -173,7 +220,9 @@ extension ProcessTests {
                 .filter { $0.topic.contains("radboud") }
             try await ServiceRunner.publish(radboud, to: broker)
             try await ServiceEndToEndTests.waitFor {
-                (try? await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/readyz"))?.body.contains("patient directory unavailable") == true
+                (try? await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/readyz"))?.body.contains(
+                    "patient directory unavailable"
+                ) == true
             }
             try await Task.sleep(for: .seconds(2))
             #expect(try results().count == 1, "no result, and above all no error result, while the database is down")

@@ -19,7 +19,9 @@ final class PostgresServer {
         self.directory = try temporaryDirectory("postgres")
         self.port = 21_000 + Int.random(in: 0..<20_000)
         try Self.shell("chown postgres:postgres '\(self.directory.path)' && chmod 700 '\(self.directory.path)'")
-        try self.asPostgres("'\(self.binaries)/initdb' -D '\(self.directory.path)/data' -U postgres -A trust -E UTF8 --locale=C.UTF-8")
+        try self.asPostgres(
+            "'\(self.binaries)/initdb' -D '\(self.directory.path)/data' -U postgres -A trust -E UTF8 --locale=C.UTF-8"
+        )
         try self.start()
     }
 
@@ -38,7 +40,9 @@ final class PostgresServer {
             "listen_addresses=127.0.0.1", "-p", String(self.port), "-k", self.directory.path, "-c", "fsync=off",
         ]
         let log = self.directory.appendingPathComponent("server.log")
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
@@ -51,7 +55,9 @@ final class PostgresServer {
 
     /// Fast shutdown (SIGINT to the server), then waits until it is gone.
     func stop() throws {
-        try Self.shell("runuser -u postgres -- '\(self.binaries)/pg_ctl' -D '\(self.directory.path)/data' -m fast -W stop")
+        try Self.shell(
+            "runuser -u postgres -- '\(self.binaries)/pg_ctl' -D '\(self.directory.path)/data' -m fast -W stop"
+        )
         try self.waitUntil(ready: false)
         self.server?.waitUntilExit()
         self.server = nil
@@ -64,14 +70,17 @@ final class PostgresServer {
             if accepting == ready { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        Issue.record("PostgreSQL did not \(ready ? "start" : "stop") within 30 s; see \(self.directory.path)/server.log")
+        Issue.record(
+            "PostgreSQL did not \(ready ? "start" : "stop") within 30 s; see \(self.directory.path)/server.log"
+        )
         throw CancellationError()
     }
 
     /// Runs SQL as the superuser.
     func execute(_ sql: String) throws {
         try Self.shell(
-            "psql -h 127.0.0.1 -p \(self.port) -U postgres -d postgres -v ON_ERROR_STOP=1 -q -c \"\(sql.replacingOccurrences(of: "\"", with: "\\\""))\"")
+            "psql -h 127.0.0.1 -p \(self.port) -U postgres -d postgres -v ON_ERROR_STOP=1 -q -c \"\(sql.replacingOccurrences(of: "\"", with: "\\\""))\""
+        )
     }
 
     func asPostgres(_ command: String) throws {

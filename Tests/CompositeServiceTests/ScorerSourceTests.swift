@@ -21,7 +21,10 @@ import Testing
             .replacingOccurrences(of: "featureId: IMWGFrailty", with: "featureId: IMWGFrailtyCopy")
         try copy.write(to: directory.appendingPathComponent("copy.yaml"), atomically: true, encoding: .utf8)
         try "format: composite-scorer/1\nid: [unclosed\n".write(
-            to: directory.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
+            to: directory.appendingPathComponent("broken.yaml"),
+            atomically: true,
+            encoding: .utf8
+        )
         #expect(ScorerSource.fingerprint(directory.path) != fingerprint, "a change is detected without a signal")
         source.reload()
         #expect(source.generation == 1)
@@ -32,7 +35,11 @@ import Testing
     @Test func anUnreadableFolderKeepsTheLoadedScorers() throws {
         let directory = try temporaryDirectory("scorers")
         try FileManager.default.copyItem(at: self.imwg, to: directory.appendingPathComponent("imwg-frailty.yaml"))
-        let source = try ScorerSource(directory: directory.path, metrics: ServiceMetrics(), logger: Logger(label: "test"))
+        let source = try ScorerSource(
+            directory: directory.path,
+            metrics: ServiceMetrics(),
+            logger: Logger(label: "test")
+        )
         try FileManager.default.removeItem(at: directory)
         source.reload()
         #expect(source.generation == 0)

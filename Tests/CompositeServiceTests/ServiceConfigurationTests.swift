@@ -10,16 +10,21 @@ import Testing
         #expect(configuration.dataDirectory == "data")
         #expect(configuration.engine == EngineConfiguration())
         #expect(configuration.idleSeconds == 60 && configuration.httpPort == 8080)
-        #expect(configuration.topics == [
-            "persistent://krane-staging/tasks/orikami-events", "persistent://krane-staging/experiments/orikami-events",
-            "persistent://krane-staging/tasks/radboud-events", "persistent://krane-staging/experiments/radboud-events",
-        ])
+        #expect(
+            configuration.topics == [
+                "persistent://krane-staging/tasks/orikami-events",
+                "persistent://krane-staging/experiments/orikami-events",
+                "persistent://krane-staging/tasks/radboud-events",
+                "persistent://krane-staging/experiments/radboud-events",
+            ]
+        )
     }
 
     @Test func theEnvironmentWinsOverTheDotEnvFile() throws {
         let dotEnv = try DotEnvFile.parse(
             "# comment\nexport KRANE_TENANTS=orikami\nLATENESS_SECONDS = \"120\"\nPULSAR_TENANT='krane-prod'\n\n",
-            fileName: ".env")
+            fileName: ".env"
+        )
         let configuration = try ServiceConfiguration.load(environment: ["LATENESS_SECONDS": "60"], dotEnv: dotEnv)
         #expect(configuration.tenants == ["orikami"])
         #expect(configuration.brokerTenant == "krane-prod")
@@ -28,11 +33,23 @@ import Testing
 
     @Test(arguments: [
         ([:], "invalid configuration: KRANE_TENANTS is required: the comma-separated Krane tenants to consume"),
-        (["KRANE_TENANTS": "a", "BROKER": "rabbit"], #"invalid configuration: BROKER must be embedded or memory, got "rabbit""#),
-        (["KRANE_TENANTS": "a", "LATENESS_SECONDS": "soon"], #"invalid configuration: LATENESS_SECONDS must be a whole number from 0 to 86400, got "soon""#),
-        (["KRANE_TENANTS": "a", "HTTP_PORT": "70000"], #"invalid configuration: HTTP_PORT must be a whole number from 0 to 65535, got "70000""#),
+        (
+            ["KRANE_TENANTS": "a", "BROKER": "rabbit"],
+            #"invalid configuration: BROKER must be embedded or memory, got "rabbit""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "LATENESS_SECONDS": "soon"],
+            #"invalid configuration: LATENESS_SECONDS must be a whole number from 0 to 86400, got "soon""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "HTTP_PORT": "70000"],
+            #"invalid configuration: HTTP_PORT must be a whole number from 0 to 65535, got "70000""#
+        ),
         (["KRANE_TENANTS": "a,b/c"], #"invalid configuration: KRANE_TENANTS has an invalid tenant "b/c""#),
-        (["KRANE_TENANTS": "a", "LOG_FORMAT": "xml"], #"invalid configuration: LOG_FORMAT must be text or json, got "xml""#),
+        (
+            ["KRANE_TENANTS": "a", "LOG_FORMAT": "xml"],
+            #"invalid configuration: LOG_FORMAT must be text or json, got "xml""#
+        ),
     ])
     func invalidValuesFailWithOneLineNamingTheKey(environment: [String: String], message: String) {
         #expect(throws: ServiceError(.invalidConfiguration, message)) {

@@ -4,8 +4,9 @@ import CompositeEmbeddedBroker
 import CompositeService
 import Foundation
 import Testing
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 extension ProcessTests {
@@ -35,9 +36,14 @@ extension ProcessTests {
             var options = ReplayOptions(fixtures: [])
             options.composites = self.composites
             let report = try await ReplayRunner.run(
-                messages: messages, catalog: try Self.catalog(self.composites),
-                patients: try JSONLinesPatientDirectory(contents: try TextFile.read(patients.path), fileName: patients.path),
-                options: options)
+                messages: messages,
+                catalog: try Self.catalog(self.composites),
+                patients: try JSONLinesPatientDirectory(
+                    contents: try TextFile.read(patients.path),
+                    fileName: patients.path
+                ),
+                options: options
+            )
             return Set(report.records.map { JSONWriter.string(Self.comparable($0)) })
         }
 
@@ -53,7 +59,8 @@ extension ProcessTests {
             var records: [ReplayRecord] = []
             for topic in self.topics {
                 for message in try broker.messages(topic: topic, limit: 1_000_000) {
-                    guard let json = try? JSONParser.parse(message.payload), json["name"] == .string("CompositeScoreGenerated")
+                    guard let json = try? JSONParser.parse(message.payload),
+                        json["name"] == .string("CompositeScoreGenerated")
                     else { continue }
                     records.append(.result(topic: topic, message: json))
                 }
@@ -61,8 +68,11 @@ extension ProcessTests {
                 for message in try broker.messages(topic: deadLetters, limit: 1_000_000) {
                     records.append(
                         .deadLetter(
-                            topic: deadLetters, reason: message.properties["reason"] ?? "",
-                            raw: String(decoding: message.payload, as: UTF8.self)))
+                            topic: deadLetters,
+                            reason: message.properties["reason"] ?? "",
+                            raw: String(decoding: message.payload, as: UTF8.self)
+                        )
+                    )
                 }
             }
             return records
@@ -94,7 +104,8 @@ extension ProcessTests {
             let unacknowledged = try self.unacknowledged(broker)
             let distinct = Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }).count
             Issue.record(
-                "the service did not settle within 120 s: \(unacknowledged.others) messages unacknowledged (and \(unacknowledged.proofs) proofs), \(distinct) of \(count) records published, running: \(service.isRunning); log \(service.log.path)")
+                "the service did not settle within 120 s: \(unacknowledged.others) messages unacknowledged (and \(unacknowledged.proofs) proofs), \(distinct) of \(count) records published, running: \(service.isRunning); log \(service.log.path)"
+            )
         }
 
         /// Moves the tasks watermarks past the decided retention: the proofs are released, nothing stays unacknowledged.
@@ -103,12 +114,21 @@ extension ProcessTests {
             _ = try broker.publish(
                 GeneratedStream.tenants.map { tenant in
                     EmbeddedBroker.Record(
-                        message: OutgoingMessage(payload: Array(#"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8)),
-                        topic: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events", publishTime: later)
-                })
+                        message: OutgoingMessage(
+                            payload: Array(
+                                #"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8
+                            )
+                        ),
+                        topic: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events",
+                        publishTime: later
+                    )
+                }
+            )
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(30))
-            while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > 0, clock.now < deadline {
+            while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > 0,
+                clock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) == 0)
@@ -119,7 +139,9 @@ extension ProcessTests {
             var byResultId: [String: JSONValue] = [:]
             for case .result(_, let message) in records {
                 guard let resultId = message["data"]?["resultId"]?.stringValue else { continue }
-                if let earlier = byResultId[resultId] { #expect(earlier == message, "differing duplicates of \(resultId)") }
+                if let earlier = byResultId[resultId] {
+                    #expect(earlier == message, "differing duplicates of \(resultId)")
+                }
                 byResultId[resultId] = message
             }
         }
@@ -144,7 +166,10 @@ extension ProcessTests {
                 if random.next(6) == 0 {
                     service.kill()
                     kills += 1
-                    service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
+                    service = try ServiceProcess(
+                        environment: self.environment(data: data, patients: patients),
+                        log: log
+                    )
                 }
             }
             // A few more crashes while it works through the rest.
@@ -178,7 +203,8 @@ extension ProcessTests {
             // Let it get going, then ask it to stop while it is still working through the backlog.
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(30))
-            while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > messages.count * 3 / 4,
+            while try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) > messages.count
+                * 3 / 4,
                 clock.now < deadline
             {
                 try await Task.sleep(for: .milliseconds(20))
@@ -205,7 +231,10 @@ extension ProcessTests {
             let patients = ServiceProcess.root.appendingPathComponent("fixtures/patients.jsonl")
             var environment = self.environment(data: data, patients: patients, port: port)
             environment["KRANE_TENANTS"] = "orikami"
-            let service = try ServiceProcess(environment: environment, log: directory.appendingPathComponent("service.log"))
+            let service = try ServiceProcess(
+                environment: environment,
+                log: directory.appendingPathComponent("service.log")
+            )
             defer { service.kill() }
             let base = "http://127.0.0.1:\(port)"
             try await Self.waitFor { (try? await Self.get(base + "/readyz"))?.status == 200 }
@@ -215,9 +244,14 @@ extension ProcessTests {
 
             let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
             let fixture = ServiceProcess.root.appendingPathComponent("fixtures/happy-path.jsonl").path
-            try await ServiceRunner.publish(try FixtureReader.read(contents: try TextFile.read(fixture), fileName: fixture), to: broker)
+            try await ServiceRunner.publish(
+                try FixtureReader.read(contents: try TextFile.read(fixture), fileName: fixture),
+                to: broker
+            )
             try await Self.waitFor {
-                (try? await Self.get(base + "/metrics").body)?.contains(#"composite_results_total{featureId="IMWGFrailty",outcome="success"} 1"#) == true
+                (try? await Self.get(base + "/metrics").body)?.contains(
+                    #"composite_results_total{featureId="IMWGFrailty",outcome="success"} 1"#
+                ) == true
             }
             let after = try await Self.get(base + "/metrics").body
             #expect(after.contains(#"composite_messages_consumed_total{tenant="orikami",topic="tasks"} 8"#))

@@ -8,7 +8,13 @@ extension CompositeEngine {
         let index = Int32(self.topicSlots.count)
         guard let topic = TenantTopic(name) else {
             self.topicSlots.append(
-                TopicSlot(name: name, stream: -1, kind: .tasks, topic: TenantTopic(brokerTenant: "", kind: .tasks, kraneTenant: "")))
+                TopicSlot(
+                    name: name,
+                    stream: -1,
+                    kind: .tasks,
+                    topic: TenantTopic(brokerTenant: "", kind: .tasks, kraneTenant: "")
+                )
+            )
             self.topicIndex[name] = index
             return index
         }
@@ -49,12 +55,18 @@ extension CompositeEngine {
         self.output.actions.append(
             .publish(
                 Publication(
-                    id: id, topic: topic, payload: delivery.payload,
+                    id: id,
+                    topic: topic,
+                    payload: delivery.payload,
                     properties: [
                         "reason": reason.message, "sourceTopic": delivery.topic,
                         "sourceMessageId": delivery.id.description,
                     ],
-                    key: delivery.key, kind: .deadLetter(reason: reason.message))))
+                    key: delivery.key,
+                    kind: .deadLetter(reason: reason.message)
+                )
+            )
+        )
     }
 
     /// The composite is decided and its result durable: acknowledge everything it held and remember it for a while
@@ -74,8 +86,11 @@ extension CompositeEngine {
         if case .awaitingPatient(let lookup) = composite.phase { self.lookups[lookup] = nil }
         for feature in composite.requiredFeatures ?? [] where composite.components[feature] == nil {
             let match = MatchKey(
-                stream: key.stream, patientId: composite.task.patientId, projectId: composite.task.projectId,
-                featureId: feature)
+                stream: key.stream,
+                patientId: composite.task.patientId,
+                projectId: composite.task.projectId,
+                featureId: feature
+            )
             Self.remove(key, from: &self.wanting, at: match)
         }
         var tasks: [OccurrenceKey] = []
@@ -98,8 +113,11 @@ extension CompositeEngine {
         let added = occurrences.filter { self.decided.insert($0).inserted }
         guard !added.isEmpty else { return }
         self.schedule(
-            .forgetDecided(added), stream: stream, kind: .tasks,
-            at: time.adding(milliseconds: self.configuration.decidedRetention))
+            .forgetDecided(added),
+            stream: stream,
+            kind: .tasks,
+            at: time.adding(milliseconds: self.configuration.decidedRetention)
+        )
     }
 
     /// Releases an unclaimed candidate: no composite can claim it any more.
@@ -194,8 +212,12 @@ extension CompositeEngine {
             if waiting.isEmpty { waiting.append(composite.expiry == nil ? "tasks watermark" : "experiments watermark") }
         }
         return PendingCompositeSummary(
-            tenant: self.tenant(of: composite.key), occurrence: composite.key.occurrence,
-            featureId: composite.task.featureId, patientId: composite.task.patientId, createdAt: composite.createdAt,
-            waitingFor: waiting)
+            tenant: self.tenant(of: composite.key),
+            occurrence: composite.key.occurrence,
+            featureId: composite.task.featureId,
+            patientId: composite.task.patientId,
+            createdAt: composite.createdAt,
+            waitingFor: waiting
+        )
     }
 }

@@ -43,7 +43,9 @@ extension CompositeEngine {
         self.composites[key]!.phase = .awaitingPatient(lookup: self.sequence)
         self.output.actions.append(
             .lookUpPatient(
-                PatientLookup(id: self.sequence, tenant: self.tenant(of: key), patientId: composite.task.patientId)))
+                PatientLookup(id: self.sequence, tenant: self.tenant(of: key), patientId: composite.task.patientId)
+            )
+        )
     }
 
     mutating func score(_ key: OccurrenceKey, record: PatientRecord?) {
@@ -62,7 +64,12 @@ extension CompositeEngine {
             features[feature] = .some(score)
             used.append(
                 CompositeResult.ComponentUsed(
-                    featureId: feature, occurrence: component.occurrence, resultId: component.resultId, score: score))
+                    featureId: feature,
+                    occurrence: component.occurrence,
+                    resultId: component.resultId,
+                    score: score
+                )
+            )
         }
         var attributes: [String: NumericValue] = record?.attributes ?? [:]
         if let birthDate = record?.birthDate, let startAt = composite.task.startAt {
@@ -72,7 +79,8 @@ extension CompositeEngine {
         let verdict: ScorerVerdict
         if !missing.isEmpty {
             let patient = composite.task.patientId
-            let cause = record == nil
+            let cause =
+                record == nil
                 ? "patient \(patient) is not in the patient directory"
                 : (missing.contains("age") && record?.birthDate == nil
                     ? "patient \(patient) has no birth date in the patient directory"
@@ -85,7 +93,9 @@ extension CompositeEngine {
         result.scorer = scorer.identity
         result.components = used
         result.attributes = scorer.requiredAttributes.compactMap { name in attributes[name].map { (name, $0) } }
-        if scorer.requiredAttributes.contains("age"), let record, record.birthDate != nil, record.birthDatePrecision != .day {
+        if scorer.requiredAttributes.contains("age"), let record, record.birthDate != nil,
+            record.birthDatePrecision != .day
+        {
             result.birthDatePrecision = record.birthDatePrecision
         }
         switch verdict {
@@ -112,8 +122,12 @@ extension CompositeEngine {
                 let scored = completed && (component.scoredAt.map { $0 < expiry.at } ?? false)
                 result.components.append(
                     CompositeResult.ComponentUsed(
-                        featureId: feature, occurrence: component.occurrence,
-                        resultId: completed ? component.resultId : nil, score: scored ? (component.score ?? nil) : nil))
+                        featureId: feature,
+                        occurrence: component.occurrence,
+                        resultId: completed ? component.resultId : nil,
+                        score: scored ? (component.score ?? nil) : nil
+                    )
+                )
             }
         }
         self.publish(key, result: result)
@@ -128,18 +142,32 @@ extension CompositeEngine {
         self.output.actions.append(
             .publish(
                 Publication(
-                    id: id, topic: self.streams[Int(key.stream)].topic.sibling(.experiments).fullName,
-                    payload: JSONWriter.encode(result.json), key: result.patientId,
-                    kind: .result(featureId: result.featureId, isError: result.error != nil))))
+                    id: id,
+                    topic: self.streams[Int(key.stream)].topic.sibling(.experiments).fullName,
+                    payload: JSONWriter.encode(result.json),
+                    key: result.patientId,
+                    kind: .result(featureId: result.featureId, isError: result.error != nil)
+                )
+            )
+        )
     }
 
     private func resultTemplate(for composite: PendingComposite) -> CompositeResult {
         let tenant = self.tenant(of: composite.key)
         return CompositeResult(
-            tenant: tenant, resultId: ResultIdentifier.make(tenant: tenant, occurrence: composite.key.occurrence),
-            occurrence: composite.key.occurrence, patientId: composite.task.patientId,
-            projectId: composite.task.projectId, featureId: composite.task.featureId, score: nil, interpretation: nil,
-            error: nil, scorer: nil, components: [], attributes: [])
+            tenant: tenant,
+            resultId: ResultIdentifier.make(tenant: tenant, occurrence: composite.key.occurrence),
+            occurrence: composite.key.occurrence,
+            patientId: composite.task.patientId,
+            projectId: composite.task.projectId,
+            featureId: composite.task.featureId,
+            score: nil,
+            interpretation: nil,
+            error: nil,
+            scorer: nil,
+            components: [],
+            attributes: []
+        )
     }
 
     /// The error sentence of an expired composite, from the facts published before the expiry only, so that it

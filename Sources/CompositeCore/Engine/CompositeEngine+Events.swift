@@ -6,7 +6,11 @@ extension CompositeEngine {
             self.taskCreated(task, key: OccurrenceKey(stream: stream, occurrence: task.occurrence), ref: ref, at: time)
         case .taskCompleted(let occurrence, let resultId):
             self.taskCompleted(
-                OccurrenceKey(stream: stream, occurrence: occurrence), resultId: resultId, ref: ref, at: time)
+                OccurrenceKey(stream: stream, occurrence: occurrence),
+                resultId: resultId,
+                ref: ref,
+                at: time
+            )
         case .taskExpired(let occurrence):
             self.taskExpired(OccurrenceKey(stream: stream, occurrence: occurrence), ref: ref, at: time)
         case .scoreGenerated(let score):
@@ -14,8 +18,12 @@ extension CompositeEngine {
         case .compositeScoreGenerated(let occurrence, let resultId, let components):
             if let occurrence, let resultId {
                 self.resultSeen(
-                    OccurrenceKey(stream: stream, occurrence: occurrence), resultId: resultId, components: components,
-                    ref: ref, at: time)
+                    OccurrenceKey(stream: stream, occurrence: occurrence),
+                    resultId: resultId,
+                    components: components,
+                    ref: ref,
+                    at: time
+                )
             } else {
                 self.acknowledge(ref)
             }
@@ -46,8 +54,13 @@ extension CompositeEngine {
     private mutating func compositeCreated(_ task: TaskCreated, key: OccurrenceKey, ref: HeldRef, at time: Timestamp) {
         self.sequence += 1
         self.composites[key] = PendingComposite(
-            key: key, task: task, order: self.sequence, createdAt: time, held: [ref],
-            requiredFeatures: self.catalog.scorer(for: task.featureId)?.requiredFeatures)
+            key: key,
+            task: task,
+            order: self.sequence,
+            createdAt: time,
+            held: [ref],
+            requiredFeatures: self.catalog.scorer(for: task.featureId)?.requiredFeatures
+        )
         self.held.insert(ref)
         self.claimCandidates(for: key)
         self.evaluate(key)
@@ -59,8 +72,11 @@ extension CompositeEngine {
         guard let composite = self.composites[key], let required = composite.requiredFeatures else { return }
         for feature in required where composite.canClaim(feature) {
             let match = MatchKey(
-                stream: key.stream, patientId: composite.task.patientId, projectId: composite.task.projectId,
-                featureId: feature)
+                stream: key.stream,
+                patientId: composite.task.patientId,
+                projectId: composite.task.projectId,
+                featureId: feature
+            )
             var claimed = false
             while let candidateKey = self.claimable[match]?.popFirst() {
                 if let candidate = self.candidates.removeValue(forKey: candidateKey) {
@@ -76,7 +92,11 @@ extension CompositeEngine {
 
     private mutating func candidateCreated(_ task: TaskCreated, key: OccurrenceKey, ref: HeldRef, at time: Timestamp) {
         let match = MatchKey(
-            stream: key.stream, patientId: task.patientId, projectId: task.projectId, featureId: task.featureId)
+            stream: key.stream,
+            patientId: task.patientId,
+            projectId: task.projectId,
+            featureId: task.featureId
+        )
         self.held.insert(ref)
         while let compositeKey = self.wanting[match]?.popFirst() {
             if self.composites[compositeKey]?.canClaim(task.featureId) == true {
@@ -89,8 +109,11 @@ extension CompositeEngine {
         self.candidates[key] = Candidate(key: key, match: match, createdAt: time, ref: ref)
         self.claimable[match, default: []].append(key)
         self.schedule(
-            .closeClaimWindow(key), stream: key.stream, kind: .tasks,
-            at: time.adding(milliseconds: self.configuration.claimWindow).adding(milliseconds: 1))
+            .closeClaimWindow(key),
+            stream: key.stream,
+            kind: .tasks,
+            at: time.adding(milliseconds: self.configuration.claimWindow).adding(milliseconds: 1)
+        )
     }
 
     private mutating func claim(_ task: OccurrenceKey, ref: HeldRef, feature: String, by compositeKey: OccurrenceKey) {
@@ -148,7 +171,10 @@ extension CompositeEngine {
         self.held.insert(ref)
         self.composites[compositeKey]!.held.append(ref)
         self.composites[compositeKey]!.expiry = PendingComposite.Expiry(
-            at: time, feature: owner?.feature, occurrence: key.occurrence)
+            at: time,
+            feature: owner?.feature,
+            occurrence: key.occurrence
+        )
         self.evaluate(compositeKey)
     }
 
@@ -172,8 +198,11 @@ extension CompositeEngine {
         self.held.insert(ref)
         self.unlinked[key, default: []].append(UnlinkedScore(ref: ref, publishedAt: time, score: score.score))
         self.schedule(
-            .releaseUnlinkedScore(key, ref), stream: key.stream, kind: .tasks,
-            at: time.adding(milliseconds: self.configuration.lateness).adding(milliseconds: 1))
+            .releaseUnlinkedScore(key, ref),
+            stream: key.stream,
+            kind: .tasks,
+            at: time.adding(milliseconds: self.configuration.lateness).adding(milliseconds: 1)
+        )
     }
 
     private mutating func attach(_ score: NumericValue?, ref: HeldRef, at time: Timestamp, to owner: ComponentOwner) {

@@ -17,7 +17,11 @@ struct SettledComposite {
 /// run rebuilds exactly the same claims before (or after) it reads the proof again.
 extension CompositeEngine {
     mutating func resultSeen(
-        _ key: OccurrenceKey, resultId: String, components: [SettledTask], ref: HeldRef, at time: Timestamp
+        _ key: OccurrenceKey,
+        resultId: String,
+        components: [SettledTask],
+        ref: HeldRef,
+        at time: Timestamp
     ) {
         guard resultId == ResultIdentifier.make(tenant: self.tenant(of: key), occurrence: key.occurrence),
             !self.decided.contains(key), self.settled[key] == nil
@@ -31,8 +35,11 @@ extension CompositeEngine {
             return
         }
         var entry = SettledComposite(
-            proof: ref, held: [], tasks: components.map { OccurrenceKey(stream: key.stream, occurrence: $0.occurrence) },
-            results: components.compactMap { $0.resultId.map { ResultKey(stream: key.stream, resultId: $0) } })
+            proof: ref,
+            held: [],
+            tasks: components.map { OccurrenceKey(stream: key.stream, occurrence: $0.occurrence) },
+            results: components.compactMap { $0.resultId.map { ResultKey(stream: key.stream, resultId: $0) } }
+        )
         self.held.insert(ref)
         if let composite = self.composites.removeValue(forKey: key) {
             entry.held = composite.held
@@ -54,8 +61,11 @@ extension CompositeEngine {
         self.counters.settledByEarlierResult += 1
         let anchor = max(self.streams[Int(key.stream)].tasksWatermark, time)
         self.schedule(
-            .releaseSettled(key), stream: key.stream, kind: .tasks,
-            at: anchor.adding(milliseconds: self.configuration.decidedRetention))
+            .releaseSettled(key),
+            stream: key.stream,
+            kind: .tasks,
+            at: anchor.adding(milliseconds: self.configuration.decidedRetention)
+        )
     }
 
     /// Holds a message that belongs to a settled composite; returns whether it did.
@@ -99,6 +109,10 @@ extension CompositeEngine {
         for result in entry.results { self.settledResults[result] = nil }
         for ref in entry.held { self.acknowledge(ref) }
         self.acknowledge(entry.proof)
-        self.rememberDecided([key] + entry.tasks, stream: key.stream, from: self.streams[Int(key.stream)].tasksWatermark)
+        self.rememberDecided(
+            [key] + entry.tasks,
+            stream: key.stream,
+            from: self.streams[Int(key.stream)].tasksWatermark
+        )
     }
 }

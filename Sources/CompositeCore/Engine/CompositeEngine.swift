@@ -70,20 +70,27 @@ public struct CompositeEngine: Sendable {
         let slot = self.topicSlots[Int(slotIndex)]
         guard slot.stream >= 0 else {
             self.deadLetter(
-                delivery, ref: ref, topic: "\(delivery.topic)-\(self.configuration.subscription)-DLQ",
-                reason: DeadLetterReason("topic \(delivery.topic) is not a tenant tasks or experiments topic"))
+                delivery,
+                ref: ref,
+                topic: "\(delivery.topic)-\(self.configuration.subscription)-DLQ",
+                reason: DeadLetterReason("topic \(delivery.topic) is not a tenant tasks or experiments topic")
+            )
             return self.output.take()
         }
         switch EventDecoder.decode(delivery.payload, on: slot.topic) {
         case .failure(let reason):
             self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
             self.deadLetter(
-                delivery, ref: ref, topic: slot.topic.deadLetterTopic(subscription: self.configuration.subscription),
-                reason: reason)
+                delivery,
+                ref: ref,
+                topic: slot.topic.deadLetterTopic(subscription: self.configuration.subscription),
+                reason: reason
+            )
         case .success(let event):
             // Results read back carry this service's own publish clock, not the progress of the platform's
             // producers, so they do not move the watermark.
-            if case .compositeScoreGenerated = event {} else {
+            if case .compositeScoreGenerated = event {
+            } else {
                 self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
             }
             self.handle(event, stream: slot.stream, ref: ref, at: delivery.publishTime)
@@ -170,7 +177,8 @@ public struct CompositeEngine: Sendable {
                 + self.settled.values.reduce(0) { $0 + $1.held.count + 1 },
             messagesAwaitingPublication: inFlight,
             unacknowledgedMessages: self.held.count,
-            oldestPendingSince: self.composites.values.map(\.createdAt).min())
+            oldestPendingSince: self.composites.values.map(\.createdAt).min()
+        )
     }
 
     /// Every message currently unacknowledged, for tests and inspection.

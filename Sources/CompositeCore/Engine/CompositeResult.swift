@@ -51,7 +51,9 @@ public struct CompositeResult: Sendable, Hashable {
                         (key: "id", value: .string(scorer.id)),
                         (key: "version", value: .string(scorer.version)),
                         (key: "contentHash", value: .string(scorer.contentHash)),
-                    ])))
+                    ])
+                )
+            )
         }
         if !self.components.isEmpty {
             data.append(
@@ -64,11 +66,17 @@ public struct CompositeResult: Sendable, Hashable {
                                 (key: "occurrenceId", value: component.occurrence.json),
                                 (key: "resultId", value: component.resultId.map(JSONValue.string) ?? .null),
                                 (key: "score", value: component.score.map(JSONValue.number) ?? .null),
-                            ]))
-                    }))
+                            ])
+                        )
+                    }
+                )
+            )
         }
         if !self.attributes.isEmpty {
-            data.append("attributes", .object(JSONObject(self.attributes.map { (key: $0.name, value: .number($0.value)) })))
+            data.append(
+                "attributes",
+                .object(JSONObject(self.attributes.map { (key: $0.name, value: .number($0.value)) }))
+            )
         }
         if let precision = self.birthDatePrecision {
             data.append("birthDatePrecision", .string(precision.rawValue))
@@ -79,6 +87,7 @@ public struct CompositeResult: Sendable, Hashable {
                 (key: "version", value: .string("v2")),
                 (key: "tenant", value: .string(self.tenant)),
                 (key: "data", value: .object(data)),
-            ]))
+            ])
+        )
     }
 }

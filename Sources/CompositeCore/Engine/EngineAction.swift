@@ -27,7 +27,11 @@ public struct Publication: Sendable, Hashable {
     public var kind: Kind
 
     public init(
-        id: PublicationID, topic: String, payload: [UInt8], properties: [String: String] = [:], key: String? = nil,
+        id: PublicationID,
+        topic: String,
+        payload: [UInt8],
+        properties: [String: String] = [:],
+        key: String? = nil,
         kind: Kind
     ) {
         self.id = id
@@ -81,7 +85,9 @@ public struct PatientRecord: Sendable, Hashable {
     public var attributes: [String: NumericValue]
 
     public init(
-        birthDate: CivilDate?, birthDatePrecision: BirthDatePrecision = .day, attributes: [String: NumericValue] = [:]
+        birthDate: CivilDate?,
+        birthDatePrecision: BirthDatePrecision = .day,
+        attributes: [String: NumericValue] = [:]
     ) {
         self.birthDate = birthDate
         self.birthDatePrecision = birthDatePrecision

@@ -64,11 +64,14 @@ public enum EventDecoder {
                     featureId: try Self.string(data, "featureId", path: "data.featureId"),
                     patientId: try Self.string(data, "patientId", path: "data.patientId"),
                     projectId: try Self.optionalString(data, "projectId", path: "data.projectId"),
-                    startAt: startAt))
+                    startAt: startAt
+                )
+            )
         case (.tasks, "TaskCompleted"):
             return .taskCompleted(
                 occurrence: try Self.occurrence(data),
-                resultId: try Self.string(data, "resultId", path: "data.resultId"))
+                resultId: try Self.string(data, "resultId", path: "data.resultId")
+            )
         case (.tasks, "TaskNextOccurrenceExpired"):
             return .taskExpired(occurrence: try Self.occurrence(data))
         case (.experiments, "CompositeScoreGenerated"):
@@ -83,7 +86,9 @@ public enum EventDecoder {
             }
             return .compositeScoreGenerated(
                 occurrence: data["occurrenceId"].flatMap(OccurrenceID.init(json:)),
-                resultId: data["resultId"]?.stringValue, components: components)
+                resultId: data["resultId"]?.stringValue,
+                components: components
+            )
         case (.experiments, _) where name.hasSuffix("ScoreGenerated"):
             let resultId = try Self.string(data, "resultId", path: "data.resultId")
             let score: NumericValue?
@@ -108,7 +113,9 @@ public enum EventDecoder {
     }
 
     private static func optionalString(
-        _ object: JSONObject, _ key: String, path: String
+        _ object: JSONObject,
+        _ key: String,
+        path: String
     ) throws(DeadLetterReason) -> String? {
         switch object[key] {
         case .string(let value)?: return value

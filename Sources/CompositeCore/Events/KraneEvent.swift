@@ -12,8 +12,12 @@ public struct TaskCreated: Sendable, Hashable {
     public var isComposite: Bool { self.experimentType == "composite" }
 
     public init(
-        occurrence: OccurrenceID, experimentType: String, featureId: String, patientId: String,
-        projectId: String?, startAt: Timestamp?
+        occurrence: OccurrenceID,
+        experimentType: String,
+        featureId: String,
+        patientId: String,
+        projectId: String?,
+        startAt: Timestamp?
     ) {
         self.occurrence = occurrence
         self.experimentType = experimentType
@@ -56,7 +60,10 @@ public enum KraneEvent: Sendable, Hashable {
     /// A `CompositeScoreGenerated`: this service's output (or another instance's), read back from the experiments topic.
     /// `components` lists the tasks the result settled, with their resultIds where they had one.
     case compositeScoreGenerated(
-        occurrence: OccurrenceID?, resultId: String?, components: [SettledTask])
+        occurrence: OccurrenceID?,
+        resultId: String?,
+        components: [SettledTask]
+    )
     /// A well-formed v2 message the engine has no use for (another event name, or an event on the other topic).
     case unrelated(name: String)
 }

@@ -29,7 +29,10 @@ public struct TenantTopic: Sendable, Hashable, CustomStringConvertible {
             parts[2].hasSuffix("-events"), parts[2].count > "-events".count
         else { return nil }
         self.init(
-            brokerTenant: String(parts[0]), kind: kind, kraneTenant: String(parts[2].dropLast("-events".count)))
+            brokerTenant: String(parts[0]),
+            kind: kind,
+            kraneTenant: String(parts[2].dropLast("-events".count))
+        )
     }
 
     /// `persistent://P/<kind>/T-events`.

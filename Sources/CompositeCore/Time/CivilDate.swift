@@ -62,7 +62,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        let year = self.year >= 0 && self.year < 10_000
+        let year =
+            self.year >= 0 && self.year < 10_000
             ? Timestamp.pad(Int64(self.year), 4) : String(self.year)
         return "\(year)-\(Timestamp.pad(Int64(self.month), 2))-\(Timestamp.pad(Int64(self.day), 2))"
     }

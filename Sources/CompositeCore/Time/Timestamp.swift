@@ -26,7 +26,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The calendar date (proleptic Gregorian, UTC) this instant falls on.
     public var civilDate: CivilDate {
-        let day = self.millisecondsSinceEpoch >= 0
+        let day =
+            self.millisecondsSinceEpoch >= 0
             ? self.millisecondsSinceEpoch / 86_400_000
             : (self.millisecondsSinceEpoch - 86_399_999) / 86_400_000
         return CivilDate(daysSinceEpoch: day)
@@ -115,7 +116,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard index == bytes.count, hour < 24, minute < 60, second < 61,
             let date = CivilDate(year: year, month: month, day: day)
         else { return nil }
-        let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3_600 + minute * 60 + min(second, 59))
+        let seconds =
+            Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3_600 + minute * 60 + min(second, 59))
             - Int64(offsetMinutes * 60)
         return Timestamp(millisecondsSinceEpoch: seconds * 1_000 + Int64(millis))
     }

@@ -55,8 +55,13 @@ public final class PostgresPatientDirectory: PatientDirectory, Service {
         case .verifyFull: mode = .require(tls)
         }
         var client = PostgresClient.Configuration(
-            host: configuration.url.host, port: configuration.url.port, username: configuration.url.username,
-            password: configuration.url.password, database: configuration.url.database, tls: mode)
+            host: configuration.url.host,
+            port: configuration.url.port,
+            username: configuration.url.username,
+            password: configuration.url.password,
+            database: configuration.url.database,
+            tls: mode
+        )
         client.options.additionalStartupParameters = [("default_transaction_read_only", "on")]
         client.options.connectTimeout = configuration.queryTimeout
         client.options.maximumConnections = 4
@@ -103,7 +108,10 @@ public final class PostgresPatientDirectory: PatientDirectory, Service {
             }
             defer { group.cancelAll() }
             guard case .some(let result)? = try await group.next() else {
-                throw ServiceError(.unreadable, "patient directory query timed out after \(self.configuration.queryTimeout)")
+                throw ServiceError(
+                    .unreadable,
+                    "patient directory query timed out after \(self.configuration.queryTimeout)"
+                )
             }
             return result
         }
@@ -122,7 +130,8 @@ public final class PostgresPatientDirectory: PatientDirectory, Service {
         if let year, let month, (1...12).contains(month) {
             return PatientRecord(
                 birthDate: CivilDate(year: year, month: month, day: CivilDate.daysIn(month: month, year: year)),
-                birthDatePrecision: .month)
+                birthDatePrecision: .month
+            )
         }
         if let year {
             return PatientRecord(birthDate: CivilDate(year: year, month: 12, day: 31), birthDatePrecision: .year)

@@ -51,7 +51,10 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 case "allow", "prefer": self.tls = .prefer
                 case "require", "verify-ca": self.tls = .require
                 case "verify-full": self.tls = .verifyFull
-                default: throw fail("sslmode must be disable, prefer, require, verify-ca or verify-full, got \"\(item.value ?? "")\"")
+                default:
+                    throw fail(
+                        "sslmode must be disable, prefer, require, verify-ca or verify-full, got \"\(item.value ?? "")\""
+                    )
                 }
             case "sslrootcert":
                 self.rootCertificate = item.value
