@@ -142,6 +142,44 @@ extension ProcessTests {
             }
         }
 
+        /// The lookup answers whether its own session is encrypted: year 1 when it is, 0 when not.
+        static let sslQuery =
+            "SELECT CASE WHEN ssl THEN 1 ELSE 0 END, 1, 1, NULL::timestamp FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND $1 = $1"
+
+        @Test func tlsIsUsedAsTheURLAsksAndCertificatesAreVerified() async throws {
+            let server = try PostgresServer()
+            let ca = try server.enableTLS()
+            func directory(_ url: String, _ body: (PostgresPatientDirectory) async throws -> Void) async throws {
+                var configuration = PostgresPatientDirectory.Configuration(
+                    url: try PostgresURL(url, key: "PATIENT_DIRECTORY")
+                )
+                configuration.query = Self.sslQuery
+                configuration.cacheExpiry = .zero
+                configuration.queryTimeout = .seconds(3)
+                let directory = try PostgresPatientDirectory(
+                    configuration: configuration,
+                    logger: Logger(label: "test")
+                )
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await directory.run() }
+                    defer { group.cancelAll() }
+                    try await body(directory)
+                }
+            }
+            let base = "postgres://postgres@localhost:\(server.port)/postgres"
+            try await directory("\(base)?sslmode=verify-full&sslrootcert=\(ca)") {
+                (directory: PostgresPatientDirectory) async throws in
+                #expect(try await directory.lookUp(tenant: "t", patientId: "p")?.birthDate?.year == 1, "encrypted")
+            }
+            try await directory("\(base)?sslmode=disable") { (directory: PostgresPatientDirectory) async throws in
+                #expect(try await directory.lookUp(tenant: "t", patientId: "p")?.birthDate?.year == 0, "not encrypted")
+            }
+            // A certificate the system's roots do not trust is refused: the lookup fails, it never answers.
+            try await directory("\(base)?sslmode=verify-full") { (directory: PostgresPatientDirectory) async throws in
+                await #expect(throws: (any Error).self) { try await directory.lookUp(tenant: "t", patientId: "p") }
+            }
+        }
+
         @Test func urlsAreValidatedAndTheirPasswordNeverShown() throws {
             let url = try PostgresURL(
                 "postgres://reader:s3cret@db.example:6543/omop?sslmode=verify-full",

@@ -29,16 +29,19 @@ final class PostgresServer {
 
     /// The running server process (`runuser` in front of `postgres`).
     var server: Process?
+    /// Further `-c name=value` server settings for the next start.
+    var settings: [String] = []
 
     /// Starts the server as a child process and waits until it accepts connections. (Through `pg_ctl` the test
     /// would wait on a process whose descendant, the server, lives on.)
     func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        process.arguments = [
-            "-u", "postgres", "--", "\(self.binaries)/postgres", "-D", "\(self.directory.path)/data", "-c",
-            "listen_addresses=127.0.0.1", "-p", String(self.port), "-k", self.directory.path, "-c", "fsync=off",
-        ]
+        process.arguments =
+            [
+                "-u", "postgres", "--", "\(self.binaries)/postgres", "-D", "\(self.directory.path)/data", "-c",
+                "listen_addresses=127.0.0.1", "-p", String(self.port), "-k", self.directory.path, "-c", "fsync=off",
+            ] + self.settings.flatMap { ["-c", $0] }
         let log = self.directory.appendingPathComponent("server.log")
         if !FileManager.default.fileExists(atPath: log.path) {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -74,6 +77,23 @@ final class PostgresServer {
             "PostgreSQL did not \(ready ? "start" : "stop") within 30 s; see \(self.directory.path)/server.log"
         )
         throw CancellationError()
+    }
+
+    /// Makes a CA and a server certificate for `localhost` / 127.0.0.1 signed by it, restarts the server with TLS on,
+    /// and returns the CA certificate's path.
+    func enableTLS() throws -> String {
+        let dir = self.directory.path
+        try Self.shell(
+            "cd '\(dir)' && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key -out ca.pem"
+                + " && openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr"
+                + " && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext"
+                + " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt"
+                + " && chown postgres:postgres server.key server.crt && chmod 600 server.key"
+        )
+        try self.stop()
+        self.settings = ["ssl=on", "ssl_cert_file=\(dir)/server.crt", "ssl_key_file=\(dir)/server.key"]
+        try self.start()
+        return "\(dir)/ca.pem"
     }
 
     /// Runs SQL as the superuser.
