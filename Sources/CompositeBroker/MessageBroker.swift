@@ -5,11 +5,20 @@ public struct OutgoingMessage: Sendable, Hashable {
     public var payload: [UInt8]
     public var key: String?
     public var properties: [String: String]
+    /// The publish time to record instead of the broker's clock, for brokers whose producer sets it (Pulsar's
+    /// `publish_time`, Kafka's create time). Fixture publishing uses it to keep a stream's event times.
+    public var publishTime: Timestamp?
 
-    public init(payload: [UInt8], key: String? = nil, properties: [String: String] = [:]) {
+    public init(
+        payload: [UInt8],
+        key: String? = nil,
+        properties: [String: String] = [:],
+        publishTime: Timestamp? = nil
+    ) {
         self.payload = payload
         self.key = key
         self.properties = properties
+        self.publishTime = publishTime
     }
 }
 

@@ -75,6 +75,15 @@ public enum ServiceRunner {
                 )
             }
             progress(messages.count)
+        } else {
+            // Networked brokers: one message at a time, each only after the previous receipt, so topic order holds.
+            for (index, message) in messages.enumerated() {
+                _ = try await broker.publish(
+                    OutgoingMessage(payload: message.payload, key: message.key, publishTime: message.publishTime),
+                    to: message.topic
+                )
+                if (index + 1) % 1_000 == 0 || index + 1 == messages.count { progress(index + 1) }
+            }
         }
     }
 
