@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The pure core: events, the reducer, the scorer protocol. No I/O, no networking, no clock reads.
@@ -56,11 +57,23 @@ let package = Package(
             name: "CompositeEmbeddedBroker",
             dependencies: ["CompositeCore", "CompositeBroker", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
+        // A native Apache Pulsar client on SwiftNIO: wire codec, connections, lookup, producer and consumer.
+        .target(
+            name: "CompositePulsar",
+            dependencies: [
+                "CompositeCore", "CompositeBroker",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
             dependencies: [
-                "CompositeCore", "CompositeScoring", "CompositeBroker", "CompositeEmbeddedBroker",
+                "CompositeCore", "CompositeScoring", "CompositeBroker", "CompositeEmbeddedBroker", "CompositePulsar",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -95,6 +108,15 @@ let package = Package(
             dependencies: [
                 "CompositeScoring",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CompositePulsarTests",
+            dependencies: [
+                "CompositePulsar", "CompositeBroker", "CompositeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
         .testTarget(

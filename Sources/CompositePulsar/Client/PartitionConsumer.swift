@@ -1,0 +1,290 @@
+import CompositeBroker
+import CompositeCore
+import Logging
+import Synchronization
+
+/// One subscription on one (partition) topic: subscribing, flow permits, decoding deliveries (batches included),
+/// individual acknowledgements, and subscribing again after the connection or the broker drops it.
+///
+/// A class with a lock rather than an actor: deliveries arrive on the connection's event loop and permits are
+/// returned from `receive`, both synchronously and often.
+final class PartitionConsumer: Sendable {
+    struct EntryKey: Hashable {
+        var ledgerID: UInt64
+        var entryID: UInt64
+    }
+
+    /// Which indexes of a batched entry the engine has acknowledged; the entry is acknowledged when all are.
+    struct BatchProgress {
+        var size: Int
+        var acknowledged: Set<Int32>
+    }
+
+    struct State {
+        var connection: PulsarConnection?
+        var consumerID: UInt64 = 0
+        var epoch = 0
+        var credits = 0
+        var acknowledged: AcknowledgedSet
+        var unsentAcknowledgements: [MessageIDData] = []
+        var batches: [EntryKey: BatchProgress] = [:]
+        var closed = false
+    }
+
+    let topic: String
+    /// The topic name messages report: the partitioned topic's name, not the partition's.
+    let reportedTopic: String
+    let partition: Int32
+    let subscription: String
+    let subscriptionType: PulsarSubscriptionType
+    let consumerName: String
+    private let client: PulsarClient
+    private let queue: DeliveryQueue
+    private let logger: Logger
+    private let receiverQueueSize: Int
+    private let state: Mutex<State>
+
+    init(
+        topic: String,
+        reportedTopic: String,
+        partition: Int32,
+        subscription: String,
+        subscriptionType: PulsarSubscriptionType,
+        consumerName: String,
+        client: PulsarClient,
+        queue: DeliveryQueue,
+        logger: Logger
+    ) {
+        self.topic = topic
+        self.reportedTopic = reportedTopic
+        self.partition = partition
+        self.subscription = subscription
+        self.subscriptionType = subscriptionType
+        self.consumerName = consumerName
+        self.client = client
+        self.queue = queue
+        self.logger = logger
+        self.receiverQueueSize = max(2, client.configuration.receiverQueueSize)
+        self.state = Mutex(State(acknowledged: AcknowledgedSet(capacity: 200_000)))
+    }
+
+    /// Looks the topic up, subscribes (creating the subscription at the earliest message) and grants permits.
+    func subscribe() async throws(PulsarError) {
+        let connection = try await self.client.brokerConnection(for: self.topic)
+        let consumerID = await self.client.nextID()
+        let epoch = self.state.withLock { state in
+            state.epoch += 1
+            return state.epoch
+        }
+        let registered = await connection.register(consumerID: consumerID) { [weak self] event in
+            self?.handle(event, epoch: epoch)
+        }
+        guard registered else { throw PulsarError(.connectionFailed, "connection closed before SUBSCRIBE", topic: self.topic) }
+        let (topic, subscription, type, name) = (self.topic, self.subscription, self.subscriptionType, self.consumerName)
+        do throws(PulsarError) {
+            let answer = try await connection.request(topic: topic) { id in
+                .subscribe(
+                    Subscribe(
+                        topic: topic,
+                        subscription: subscription,
+                        subscriptionType: type,
+                        consumerID: consumerID,
+                        requestID: id,
+                        consumerName: name
+                    )
+                )
+            }
+            guard case .success = answer else {
+                throw PulsarError(.malformed, "SUBSCRIBE answered with \(answer.name)", topic: topic)
+            }
+        } catch {
+            connection.unregister(consumerID: consumerID)
+            throw error
+        }
+        let unsent = self.state.withLock { state -> [MessageIDData] in
+            state.connection = connection
+            state.consumerID = consumerID
+            state.credits = 0
+            defer { state.unsentAcknowledgements = [] }
+            return state.unsentAcknowledgements
+        }
+        if !unsent.isEmpty { connection.write(.ack(Ack(consumerID: consumerID, messageIDs: unsent))) }
+        connection.write(.flow(Flow(consumerID: consumerID, permits: UInt32(self.receiverQueueSize))))
+        self.logger.debug("subscribed", metadata: ["topic": "\(topic)", "subscription": "\(subscription)"])
+    }
+
+    /// Called on the event loop for everything the connection hears for this consumer.
+    private func handle(_ event: ConsumerEvent, epoch: Int) {
+        switch event {
+        case .message(let message, let payload):
+            self.deliver(message, payload, epoch: epoch)
+        case .disconnected(let error):
+            let current = self.state.withLock { state -> Bool in
+                guard state.epoch == epoch, !state.closed else { return false }
+                state.connection = nil
+                return true
+            }
+            guard current else { return }
+            self.logger.warning("consumer disconnected; subscribing again", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+            Task { await self.resubscribe() }
+        }
+    }
+
+    private func resubscribe() async {
+        var backoff = Backoff(initial: self.client.configuration.initialBackoff, maximum: self.client.configuration.maxBackoff)
+        while !self.state.withLock({ $0.closed }) {
+            try? await Task.sleep(for: backoff.next())
+            do {
+                try await self.subscribe()
+                self.logger.info("consumer subscribed again", metadata: ["topic": "\(self.topic)"])
+                return
+            } catch where error.isRetriable {
+                self.logger.warning("subscribing again failed; retrying", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+            } catch {
+                self.logger.error("subscribing again failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+                self.queue.fail(error)
+                return
+            }
+        }
+    }
+
+    private func deliver(_ message: Message, _ payload: PulsarFrame.Payload, epoch: Int) {
+        let decoded: [BrokerMessage]
+        var skipped = 0
+        do {
+            (decoded, skipped) = try self.decode(message, payload)
+        } catch {
+            // A corrupt entry cannot be handed to the engine; failing the consumer makes the service stop and
+            // redeliver, rather than acknowledging data nobody read.
+            self.queue.fail(PulsarError(.malformed, "undecodable message \(message.messageID): \(error.reason)", topic: self.topic))
+            return
+        }
+        let redelivered = self.state.withLock { state in decoded.filter { state.acknowledged.contains($0.id) } }
+        if !redelivered.isEmpty { self.acknowledge(redelivered.map(\.id)) }
+        let fresh = redelivered.isEmpty ? decoded : decoded.filter { message in !redelivered.contains { $0.id == message.id } }
+        self.queue.push(fresh.map { DeliveryQueue.Entry(message: $0, source: self, epoch: epoch) })
+        if skipped + redelivered.count > 0 { self.consumed(skipped + redelivered.count, epoch: epoch) }
+    }
+
+    /// The messages of one entry, and how many batch indexes were left out because the broker marked them acked.
+    private func decode(_ message: Message, _ payload: PulsarFrame.Payload) throws(PulsarError) -> ([BrokerMessage], Int) {
+        let metadata = payload.metadata
+        guard metadata.compression == 0 else {
+            throw PulsarError(.malformed, "compressed payloads (compression \(metadata.compression)) are not supported")
+        }
+        let publishTime = Timestamp(millisecondsSinceEpoch: Int64(clamping: metadata.publishTime))
+        let wire = message.messageID
+        func id(_ batchIndex: Int32) -> MessageID {
+            MessageID(ledgerId: wire.ledgerID, entryId: wire.entryID, partition: self.partition, batchIndex: batchIndex)
+        }
+        guard let count = metadata.numMessagesInBatch else {
+            return (
+                [
+                    BrokerMessage(
+                        topic: self.reportedTopic,
+                        id: id(-1),
+                        publishTime: publishTime,
+                        payload: payload.body,
+                        key: metadata.partitionKey,
+                        properties: metadata.properties,
+                        redeliveryCount: Int(message.redeliveryCount)
+                    )
+                ], 0
+            )
+        }
+        let items = try BatchPayload.unpack(payload.body, count: Int(count))
+        var messages: [BrokerMessage] = []
+        var skipped = 0
+        var alreadyAcknowledged: Set<Int32> = []
+        for item in items {
+            guard message.isUnacknowledged(batchIndex: item.index), !item.metadata.compactedOut else {
+                skipped += 1
+                alreadyAcknowledged.insert(Int32(item.index))
+                continue
+            }
+            messages.append(
+                BrokerMessage(
+                    topic: self.reportedTopic,
+                    id: id(Int32(item.index)),
+                    publishTime: publishTime,
+                    payload: item.payload,
+                    key: item.metadata.partitionKey,
+                    properties: item.metadata.properties,
+                    redeliveryCount: Int(message.redeliveryCount)
+                )
+            )
+        }
+        let key = EntryKey(ledgerID: wire.ledgerID, entryID: wire.entryID)
+        self.state.withLock { state in
+            var progress = state.batches[key] ?? BatchProgress(size: items.count, acknowledged: [])
+            progress.acknowledged.formUnion(alreadyAcknowledged)
+            state.batches[key] = progress
+        }
+        return (messages, skipped)
+    }
+
+    /// The application took `count` messages from the queue: return permits in halves of the receiver queue.
+    func consumed(_ count: Int, epoch: Int) {
+        let flow = self.state.withLock { state -> (PulsarConnection, UInt64, Int)? in
+            guard state.epoch == epoch, let connection = state.connection else { return nil }
+            state.credits += count
+            guard state.credits >= self.receiverQueueSize / 2 else { return nil }
+            defer { state.credits = 0 }
+            return (connection, state.consumerID, state.credits)
+        }
+        if let (connection, consumerID, permits) = flow {
+            connection.write(.flow(Flow(consumerID: consumerID, permits: UInt32(permits))))
+        }
+    }
+
+    /// Acknowledges messages individually. A batched entry is acknowledged when all its messages are.
+    func acknowledge(_ ids: [MessageID]) {
+        let send = self.state.withLock { state -> (PulsarConnection, UInt64, [MessageIDData])? in
+            var entries: [MessageIDData] = []
+            for id in ids {
+                state.acknowledged.insert(id)
+                let wire = MessageIDData(ledgerID: id.ledgerId, entryID: id.entryId, partition: self.partition)
+                guard id.batchIndex >= 0 else {
+                    entries.append(wire)
+                    continue
+                }
+                let key = EntryKey(ledgerID: id.ledgerId, entryID: id.entryId)
+                guard var progress = state.batches[key] else {
+                    // The batch's progress was already completed and forgotten: acknowledge the entry again.
+                    entries.append(wire)
+                    continue
+                }
+                progress.acknowledged.insert(id.batchIndex)
+                if progress.acknowledged.count >= progress.size {
+                    state.batches[key] = nil
+                    entries.append(wire)
+                } else {
+                    state.batches[key] = progress
+                }
+            }
+            guard !entries.isEmpty else { return nil }
+            guard let connection = state.connection, connection.isActive else {
+                state.unsentAcknowledgements += entries
+                return nil
+            }
+            return (connection, state.consumerID, entries)
+        }
+        if let (connection, consumerID, entries) = send {
+            connection.write(.ack(Ack(consumerID: consumerID, messageIDs: entries)))
+        }
+    }
+
+    func close() async {
+        let (connection, consumerID) = self.state.withLock { state in
+            state.closed = true
+            defer { state.connection = nil }
+            return (state.connection, state.consumerID)
+        }
+        guard let connection, connection.isActive else { return }
+        connection.unregister(consumerID: consumerID)
+        let topic = self.topic
+        _ = try? await connection.request(topic: topic) { id in
+            .closeConsumer(CloseConsumer(consumerID: consumerID, requestID: id))
+        }
+    }
+}

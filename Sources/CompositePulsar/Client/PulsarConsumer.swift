@@ -1,0 +1,51 @@
+import CompositeBroker
+import CompositeCore
+
+/// A ``BrokerConsumer`` over every partition of the subscribed topics, fed by one receiver queue.
+final class PulsarConsumer: BrokerConsumer {
+    struct PartitionKey: Hashable {
+        var topic: String
+        var partition: Int32
+    }
+
+    private let queue: DeliveryQueue
+    private let partitions: [PartitionKey: PartitionConsumer]
+
+    init(queue: DeliveryQueue, partitions: [PartitionConsumer]) {
+        self.queue = queue
+        self.partitions = Dictionary(
+            partitions.map { (PartitionKey(topic: $0.reportedTopic, partition: $0.partition), $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
+    }
+
+    func receive(timeout: Duration) async throws -> BrokerMessage? {
+        let entry: DeliveryQueue.Entry?
+        do {
+            entry = try await self.queue.pop(timeout: timeout)
+        } catch {
+            throw BrokerError(.connectionFailed, topic: error.topic, reason: error.description)
+        }
+        guard let entry else { return nil }
+        entry.source.consumed(1, epoch: entry.epoch)
+        return entry.message
+    }
+
+    func acknowledge(_ messages: [MessageRef]) async throws {
+        var grouped: [PartitionKey: [MessageID]] = [:]
+        for message in messages {
+            grouped[PartitionKey(topic: message.topic, partition: message.id.partition), default: []].append(message.id)
+        }
+        for (key, ids) in grouped {
+            guard let consumer = self.partitions[key] else {
+                throw BrokerError(.unknownTopic, topic: key.topic, reason: "this consumer does not read partition \(key.partition)")
+            }
+            consumer.acknowledge(ids)
+        }
+    }
+
+    func close() async {
+        for consumer in self.partitions.values { await consumer.close() }
+        self.queue.fail(PulsarError(.closed, "consumer is closed"))
+    }
+}
