@@ -117,6 +117,19 @@ import Testing
         #expect(frame?.payload?.body == [1, 2, 3])
     }
 
+    @Test func payloadsWithoutTheOptionalChecksumAreAccepted() throws {
+        // What a broker forwards from a producer that wrote no checksum: [metadataSize][metadata][payload] directly
+        // after the command.
+        let plain = Self.bytes(Self.messageFrame(body: [4, 5]))
+        let commandSize = Int(plain[4]) << 24 | Int(plain[5]) << 16 | Int(plain[6]) << 8 | Int(plain[7])
+        let split = 8 + commandSize
+        var bytes = Array(plain[..<split]) + Array(plain[(split + 6)...])
+        let total = UInt32(bytes.count - 4)
+        bytes.replaceSubrange(0..<4, with: [UInt8(total >> 24), UInt8(total >> 16 & 0xFF), UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF)])
+        var buffer = ByteBuffer(bytes: bytes)
+        #expect(try PulsarFrame.read(from: &buffer, maxFrameSize: 1 << 20) == Self.messageFrame(body: [4, 5]))
+    }
+
     @Test func batchesUnpackAndAckSetSelectsIndexes() throws {
         let body = BatchPayload.pack([
             (SingleMessageMetadata(payloadSize: 2, partitionKey: "a", properties: ["x": "1"]), [1, 2]),

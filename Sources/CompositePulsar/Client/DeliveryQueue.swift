@@ -17,6 +17,8 @@ final class DeliveryQueue: Sendable {
         var entries: Deque<Entry> = []
         var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
         var nextWaiterID: UInt64 = 0
+        /// Timers that fired before their waiter was registered: the waiter must not wait.
+        var expired: Set<UInt64> = []
         var failure: PulsarError?
     }
 
@@ -64,19 +66,23 @@ final class DeliveryQueue: Sendable {
             }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = self.state.withLock { state in
-                    if !state.entries.isEmpty || state.failure != nil { return true }
+                    if state.expired.remove(id) != nil || !state.entries.isEmpty || state.failure != nil { return true }
                     state.waiter = (id, continuation)
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
             timer.cancel()
+            self.state.withLock { _ = $0.expired.remove(id) }
         }
     }
 
     private func wake(_ id: UInt64) {
         let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter, waiter.id == id else { return nil }
+            guard let waiter = state.waiter, waiter.id == id else {
+                if state.nextWaiterID == id { state.expired.insert(id) }
+                return nil
+            }
             state.waiter = nil
             return waiter.continuation
         }

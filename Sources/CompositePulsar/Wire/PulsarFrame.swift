@@ -73,17 +73,19 @@ struct PulsarFrame: Sendable, Equatable {
                 throw PulsarError.malformed("broker entry metadata runs past the frame")
             }
         }
-        guard frame.readInteger(as: UInt16.self) == Self.payloadMagic else {
-            throw PulsarError.malformed("\(command.name) payload without the 0x0e01 magic number")
-        }
-        guard let expected = frame.readInteger(as: UInt32.self) else {
-            throw PulsarError.malformed("payload frame without its checksum")
-        }
-        let actual = frame.withUnsafeReadableBytes { CRC32C.checksum($0) }
-        guard actual == expected else {
-            throw PulsarError.malformed(
-                "\(command.name) checksum mismatch: frame says \(hex(expected)), payload has \(hex(actual))"
-            )
+        // The magic number and checksum are optional in the protocol: a broker forwards an entry as its producer
+        // wrote it, and older producers wrote none. When present, the checksum must match.
+        if frame.getInteger(at: frame.readerIndex, as: UInt16.self) == Self.payloadMagic {
+            frame.moveReaderIndex(forwardBy: 2)
+            guard let expected = frame.readInteger(as: UInt32.self) else {
+                throw PulsarError.malformed("payload frame without its checksum")
+            }
+            let actual = frame.withUnsafeReadableBytes { CRC32C.checksum($0) }
+            guard actual == expected else {
+                throw PulsarError.malformed(
+                    "\(command.name) checksum mismatch: frame says \(hex(expected)), payload has \(hex(actual))"
+                )
+            }
         }
         guard let metadataSize = frame.readInteger(as: UInt32.self), Int(metadataSize) <= frame.readableBytes,
             let metadataBytes = frame.readBytes(length: Int(metadataSize))

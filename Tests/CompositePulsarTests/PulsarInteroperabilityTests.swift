@@ -1,0 +1,168 @@
+import CompositeBroker
+import CompositeCore
+import Foundation
+import Logging
+import Testing
+
+@testable import CompositePulsar
+
+/// composite-service's client against a real Pulsar-protocol broker, with the official client as the other party.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct PulsarInteroperabilityTests {
+    static let logger: Logger = {
+        var logger = Logger(label: "pulsar-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["PULSAR_TEST_TRACE"] == nil ? .info : .trace
+        return logger
+    }()
+
+    func broker(_ server: PulsarLiteServer, type: PulsarSubscriptionType = .failover) throws -> PulsarBroker {
+        var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+        configuration.operationTimeout = .seconds(10)
+        return try PulsarBroker(configuration: configuration, subscriptionType: type, logger: Self.logger)
+    }
+
+    func receiveAll(_ consumer: any BrokerConsumer, count: Int, timeout: Duration = .seconds(10)) async throws -> [BrokerMessage] {
+        var messages: [BrokerMessage] = []
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while messages.count < count, clock.now < deadline {
+            if let message = try await consumer.receive(timeout: .milliseconds(200)) { messages.append(message) }
+        }
+        return messages
+    }
+
+    @Test func officialProducerBatchedAndUnbatchedReachesOurConsumer() async throws {
+        let server = try PulsarLiteServer()
+        try await server.start()
+        let topic = "persistent://krane/tasks/interop-in"
+        let batched = (0..<40).map { ["payload": "{\"n\":\($0)}", "key": "patient-\($0 % 7)", "properties": ["i": "\($0)"]] as [String: Any] }
+        let single = (40..<60).map { ["payload": "{\"n\":\($0)}", "key": "patient-\($0 % 7)", "properties": ["i": "\($0)"]] as [String: Any] }
+        try OfficialPulsarClient.produce(serviceURL: server.serviceURL, topic: topic, messages: batched, batching: true)
+        try OfficialPulsarClient.produce(serviceURL: server.serviceURL, topic: topic, messages: single, batching: false)
+
+        let broker = try self.broker(server)
+        let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")
+        let messages = try await self.receiveAll(consumer, count: 60)
+        #expect(messages.map { String(decoding: $0.payload, as: UTF8.self) } == (0..<60).map { "{\"n\":\($0)}" })
+        #expect(messages.map(\.key) == (0..<60).map { "patient-\($0 % 7)" })
+        #expect(messages.map { $0.properties["i"] } == (0..<60).map { "\($0)" })
+        #expect(messages.allSatisfy { $0.topic == topic })
+        // The first 40 came in batches: several messages share an entry and carry their index in it.
+        let batchedIDs = messages.prefix(40).map(\.id)
+        #expect(batchedIDs.allSatisfy { $0.batchIndex >= 0 })
+        #expect(Set(batchedIDs.map(\.entryId)).count < 40)
+        #expect(messages.suffix(20).allSatisfy { $0.id.batchIndex == -1 })
+        #expect(Set(messages.map(\.id)).count == 60)
+        #expect(messages.allSatisfy { $0.publishTime.millisecondsSinceEpoch > 1_700_000_000_000 })
+        try await consumer.acknowledge(messages.map { MessageRef(topic: $0.topic, id: $0.id) })
+        try await Task.sleep(for: .milliseconds(300))
+        await consumer.close()
+        let again = try await broker.subscribe(topics: [topic], subscription: "composite-service")
+        let leftover = try await again.receive(timeout: .seconds(1))
+        #expect(leftover == nil, "everything was acknowledged, batches included")
+        await again.close()
+        await broker.close()
+    }
+
+    @Test func ourPublicationsReachTheOfficialConsumer() async throws {
+        let server = try PulsarLiteServer()
+        try await server.start()
+        let topic = "persistent://krane/experiments/interop-out"
+        let broker = try self.broker(server)
+        var ids: [MessageID] = []
+        for index in 0..<25 {
+            ids.append(
+                try await broker.publish(
+                    OutgoingMessage(
+                        payload: Array("{\"result\":\(index)}".utf8),
+                        key: "occurrence-\(index)",
+                        properties: ["reason": "r\(index)"],
+                        publishTime: Timestamp(millisecondsSinceEpoch: 1_697_000_000_000 + Int64(index))
+                    ),
+                    to: topic
+                )
+            )
+        }
+        #expect(Set(ids).count == 25, "every receipt names its own stored message")
+        await broker.close()
+        let received = try OfficialPulsarClient.consume(serviceURL: server.serviceURL, topic: topic, subscription: "official", count: 25)
+        #expect(received.map { $0["payload"] as? String } == (0..<25).map { "{\"result\":\($0)}" })
+        #expect(received.map { $0["key"] as? String } == (0..<25).map { "occurrence-\($0)" })
+        #expect(received.map { ($0["properties"] as? [String: String])?["reason"] } == (0..<25).map { "r\($0)" })
+        #expect(received.map { ($0["publishTime"] as? NSNumber)?.int64Value } == (0..<25).map { 1_697_000_000_000 + Int64($0) })
+    }
+
+    @Test func individualAcknowledgementsSurviveAReconnectAndABrokerRestart() async throws {
+        let server = try PulsarLiteServer()
+        try await server.start()
+        let topic = "persistent://krane/tasks/held"
+        let broker = try self.broker(server)
+        for index in 0..<10 {
+            _ = try await broker.publish(OutgoingMessage(payload: Array("m\(index)".utf8)), to: topic)
+        }
+        let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")
+        let first = try await self.receiveAll(consumer, count: 10)
+        #expect(first.count == 10)
+        let acknowledged = [3, 4, 7].map { first[$0] }
+        try await consumer.acknowledge(acknowledged.map { MessageRef(topic: topic, id: $0.id) })
+        try await Task.sleep(for: .milliseconds(300))
+        await consumer.close()
+
+        let second = try await broker.subscribe(topics: [topic], subscription: "composite-service")
+        let rest = try await self.receiveAll(second, count: 7)
+        #expect(rest.map { String(decoding: $0.payload, as: UTF8.self) } == ["m0", "m1", "m2", "m5", "m6", "m8", "m9"])
+        #expect(try await second.receive(timeout: .milliseconds(500)) == nil)
+        await second.close()
+        await broker.close()
+
+        // The broker restarts: the held messages come back to a new client, the acknowledged ones do not.
+        server.stop()
+        try await server.start()
+        let restarted = try self.broker(server)
+        let third = try await restarted.subscribe(topics: [topic], subscription: "composite-service")
+        let afterRestart = try await self.receiveAll(third, count: 7)
+        #expect(afterRestart.map { String(decoding: $0.payload, as: UTF8.self) } == ["m0", "m1", "m2", "m5", "m6", "m8", "m9"])
+        await third.close()
+        await restarted.close()
+    }
+
+    @Test func theConsumerSubscribesAgainWhenTheBrokerComesBack() async throws {
+        let server = try PulsarLiteServer()
+        try await server.start()
+        let topic = "persistent://krane/tasks/reconnect"
+        var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+        configuration.initialBackoff = .milliseconds(50)
+        configuration.maxBackoff = .milliseconds(500)
+        configuration.operationTimeout = .seconds(20)
+        let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
+        _ = try await broker.publish(OutgoingMessage(payload: Array("before".utf8)), to: topic)
+        let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")
+        let before = try await self.receiveAll(consumer, count: 1)
+        try await consumer.acknowledge(before.map { MessageRef(topic: topic, id: $0.id) })
+        try await Task.sleep(for: .milliseconds(300))
+
+        server.stop()
+        try await Task.sleep(for: .milliseconds(300))
+        try await server.start()
+        // The producer reconnects inside publish; the consumer on its own.
+        _ = try await broker.publish(OutgoingMessage(payload: Array("after".utf8)), to: topic)
+        let after = try await self.receiveAll(consumer, count: 1, timeout: .seconds(15))
+        #expect(after.map { String(decoding: $0.payload, as: UTF8.self) } == ["after"])
+        await consumer.close()
+        await broker.close()
+    }
+
+    @Test func aBrokerThatIsNotThereIsAConnectionErrorNamingIt() async throws {
+        let port = try TestTools.freePort()
+        var configuration = PulsarClientConfiguration(serviceURL: "pulsar://127.0.0.1:\(port)", token: "very-secret")
+        configuration.operationTimeout = .milliseconds(300)
+        let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
+        await #expect {
+            _ = try await broker.publish(OutgoingMessage(payload: [1]), to: "persistent://a/b/c")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("127.0.0.1:\(port)") && !text.contains("very-secret")
+        }
+        await broker.close()
+    }
+}
