@@ -56,6 +56,15 @@ let package = Package(
             name: "CompositeEmbeddedBroker",
             dependencies: ["CompositeCore", "CompositeBroker", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
+        // Federation: signed, encrypted node-to-node messages over the broker protocol, and federated statistics.
+        .target(
+            name: "CompositeFederation",
+            dependencies: [
+                "CompositeCore", "CompositeBroker",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings),
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
@@ -77,6 +86,7 @@ let package = Package(
             name: "CompositeServiceCLI",
             dependencies: [
                 "CompositeService", "CompositeCore", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeScoring",
+                "CompositeFederation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -96,6 +106,10 @@ let package = Package(
                 "CompositeScoring",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CompositeFederationTests",
+            dependencies: ["CompositeFederation", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeCore"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeServiceTests",

@@ -1,0 +1,108 @@
+public import CompositeCore
+
+/// What one node sends the aggregator: its feature releases for a time range, and the rules they were made with.
+public struct NodeSummary: Sendable, Hashable {
+    public var node: String
+    public var range: TimeRange
+    public var binning: ScoreBinning
+    public var policy: ReleasePolicy
+    /// Released features, sorted by featureId; withheld ones are absent.
+    public var features: [FeatureRelease]
+
+    public init(
+        node: String,
+        range: TimeRange,
+        binning: ScoreBinning,
+        policy: ReleasePolicy,
+        features: [FeatureRelease]
+    ) {
+        self.node = node
+        self.range = range
+        self.binning = binning
+        self.policy = policy
+        self.features = features
+    }
+
+    /// Summarises `records` (only those published within `range`; the first of several copies of a resultId).
+    public static func make(
+        node: String,
+        records: [CompositeResultRecord],
+        range: TimeRange,
+        binning: ScoreBinning,
+        policy: ReleasePolicy,
+        using generator: inout some RandomNumberGenerator
+    ) -> NodeSummary {
+        var seen: Set<String> = []
+        let selected = records.filter { range.contains($0.publishTime) && seen.insert($0.resultID).inserted }
+        let features = FeatureStatistics.compute(selected, binning: binning).compactMap {
+            policy.release($0, using: &generator)
+        }
+        return NodeSummary(node: node, range: range, binning: binning, policy: policy, features: features)
+    }
+
+    public var json: JSONValue {
+        .object(
+            JSONObject([
+                (key: "node", value: .string(self.node)),
+                (key: "range", value: self.range.json),
+                (key: "binning", value: self.binning.json),
+                (key: "suppressionThreshold", value: .number(.integer(self.policy.suppressionThreshold))),
+                (key: "noiseEpsilon", value: self.policy.noiseEpsilon.map { .number(.decimal($0)) } ?? .null),
+                (key: "features", value: .array(self.features.map(\.json))),
+            ])
+        )
+    }
+
+    public init(json: JSONValue) throws(FederationError) {
+        guard let node = json["node"]?.stringValue, let range = json["range"], let binning = json["binning"],
+            case .number(let threshold)? = json["suppressionThreshold"], let k = threshold.exactInteger,
+            case .array(let features)? = json["features"]
+        else { throw FederationError(.invalidPayload, key: "summary", "expected node, range, binning, features") }
+        var epsilon: Double?
+        if case .number(let value)? = json["noiseEpsilon"] { epsilon = value.doubleValue }
+        var releases: [FeatureRelease] = []
+        for feature in features { releases.append(try FeatureRelease(json: feature)) }
+        self.init(
+            node: node,
+            range: try TimeRange(json: range),
+            binning: try ScoreBinning(json: binning),
+            policy: ReleasePolicy(suppressionThreshold: k, noiseEpsilon: epsilon),
+            features: releases
+        )
+    }
+}
+
+/// Publish times `from ≤ t < to`; either end may be open.
+public struct TimeRange: Sendable, Hashable {
+    public var from: Timestamp?
+    public var to: Timestamp?
+
+    public init(from: Timestamp? = nil, to: Timestamp? = nil) {
+        self.from = from
+        self.to = to
+    }
+
+    public func contains(_ time: Timestamp) -> Bool {
+        (self.from.map { time >= $0 } ?? true) && (self.to.map { time < $0 } ?? true)
+    }
+
+    var json: JSONValue {
+        .object(
+            JSONObject([
+                (key: "from", value: self.from.map { .string($0.description) } ?? .null),
+                (key: "to", value: self.to.map { .string($0.description) } ?? .null),
+            ])
+        )
+    }
+
+    init(json: JSONValue) throws(FederationError) {
+        func time(_ name: String) throws(FederationError) -> Timestamp? {
+            guard let value = json[name], !value.isNull else { return nil }
+            guard let text = value.stringValue, let time = Timestamp(iso8601: text) else {
+                throw FederationError(.invalidPayload, key: "range.\(name)", "expected an ISO 8601 time or null")
+            }
+            return time
+        }
+        self.init(from: try time("from"), to: try time("to"))
+    }
+}
