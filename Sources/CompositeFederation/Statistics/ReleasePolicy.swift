@@ -10,9 +10,10 @@
 ///    one would give away the other.
 /// 5. Complementary suppression: in a partition with exactly one suppressed non-zero cell, the smallest published
 ///    non-zero cell is suppressed too, so no suppressed cell equals the total minus published cells.
-/// Rules 3–5 repeat until nothing changes. The moments (n, mean, M2) are published only when `unscored` is
-/// published and `scored ≥ k`; the total is always published, so what can be computed from a release is at most the
-/// sum of two or more suppressed cells.
+/// Rules 3–5 repeat until nothing changes. The moments (n, mean, M2) are published only when no cell of B is
+/// suppressed and `scored ≥ k`: with discrete scores, n, the sum and the sum of squares are equations that could
+/// otherwise recover suppressed histogram cells. The total is always published, so what can be computed from a
+/// release is at most the sum of two or more suppressed cells.
 ///
 /// With ``noise`` set, every published count (the total and each unsuppressed cell) gets independent two-sided
 /// geometric noise with sensitivity 3 (one result changes the total, one cell of A and one cell of B by one each),
@@ -68,7 +69,7 @@ public struct ReleasePolicy: Sendable, Hashable {
         let cellsB = partitionB.published.map { $0.map(published) }
         var interpretations: [String: Int?] = [:]
         for (offset, name) in names.enumerated() { interpretations[name] = .some(cellsA[offset + 1]) }
-        let showMoments = noise == nil && !partitionB.suppressed[0] && scored >= k
+        let showMoments = noise == nil && !partitionB.suppressed.contains(true) && scored >= k
         return FeatureRelease(
             featureID: statistics.featureID,
             count: published(statistics.count),
