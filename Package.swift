@@ -88,6 +88,7 @@ let package = Package(
                 "CompositeService", "CompositeCore", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeScoring",
                 "CompositeFederation",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

@@ -3,7 +3,10 @@ extension FederatedSummary {
     /// written `>=N` is a lower bound (some node suppressed its share).
     public var table: String {
         var lines: [String] = []
-        let range = "\(self.range.from?.description ?? "the beginning") to \(self.range.to?.description ?? "now")"
+        var range = "results published"
+        if let from = self.range.from { range += " from \(from)" }
+        if let to = self.range.to { range += " before \(to)" }
+        if self.range.from == nil && self.range.to == nil { range += " at any time" }
         lines.append("Federated summary of \(self.nodes.count) nodes (\(self.nodes.joined(separator: ", "))), \(range)")
         if self.noisy { lines.append("Counts carry calibrated noise at one or more nodes.") }
         if self.features.isEmpty { lines.append("No composite results were released.") }

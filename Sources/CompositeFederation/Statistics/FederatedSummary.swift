@@ -158,3 +158,25 @@ public struct FederatedSummary: Sendable, Hashable {
         )
     }
 }
+
+extension FederatedSummary {
+    /// Whether this summary equals statistics computed on the pooled results: every count equal and complete,
+    /// means and variances equal within `tolerance` (relative) — they are merged in another order.
+    public func matches(_ pooled: [FeatureStatistics], tolerance: Double = 1e-9) -> Bool {
+        func close(_ a: Double?, _ b: Double?) -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return abs(a - b) <= tolerance * max(1, abs(a), abs(b))
+        }
+        guard self.features.count == pooled.count else { return false }
+        return zip(self.features, pooled).allSatisfy { feature, expected in
+            feature.featureID == expected.featureID && feature.count == expected.count
+                && feature.errors == Count(value: expected.errors, complete: true)
+                && feature.unscored == Count(value: expected.unscored, complete: true)
+                && feature.interpretations == expected.interpretations.mapValues { Count(value: $0, complete: true) }
+                && feature.histogram == expected.histogram.map { Count(value: $0, complete: true) }
+                && feature.momentsComplete && feature.moments.count == expected.moments.count
+                && close(feature.moments.mean, expected.moments.mean)
+                && close(feature.moments.variance, expected.moments.variance)
+        }
+    }
+}
