@@ -39,6 +39,8 @@ struct FederationDemoCommand: AsyncParsableCommand {
             self.directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("composite-federation-demo-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A temporary folder holds private keys: it goes when the demo ends.
+        defer { if self.directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
         let broker = try EmbeddedBroker(path: (folder as NSString).appendingPathComponent("broker.sqlite"))
         var keys: [String: NodePrivateKeys] = [:]
         for name in Self.names { keys[name] = NodePrivateKeys.generate() }
@@ -60,7 +62,10 @@ struct FederationDemoCommand: AsyncParsableCommand {
             )
             pooled += records
         }
-        printError("demo folder \(folder): broker.sqlite, <node>.yaml, <node>.key; \(pooled.count) results published")
+        printError(
+            "demo folder \(folder)\(self.directory == nil ? " (removed at the end; --directory keeps one)" : ""): "
+                + "broker.sqlite, <node>.yaml, <node>.key; \(pooled.count) results published"
+        )
         let outcome = try await Self.summarize(configurations: configurations, keys: keys, broker: broker)
         FederationSummaryCommand.print(outcome, json: self.json)
 
