@@ -54,7 +54,7 @@ struct FederationDemoCommand: AsyncParsableCommand {
             _ = try broker.publish(
                 records.map {
                     EmbeddedBroker.Record(
-                        message: OutgoingMessage(payload: Self.message($0, tenant: name)),
+                        message: OutgoingMessage(payload: $0.payload(tenant: name)),
                         topic: configuration.experimentsTopics[0],
                         publishTime: $0.publishTime
                     )
@@ -175,25 +175,5 @@ struct FederationDemoCommand: AsyncParsableCommand {
                 resultID: "\(prefix)-\(index)", featureID: "IMWGFrailty", score: Double(score),
                 interpretation: interpretation, publishTime: time)
         }
-    }
-
-    /// A `CompositeScoreGenerated` message for a generated result.
-    static func message(_ record: CompositeResultRecord, tenant: String) -> [UInt8] {
-        var data = JSONObject()
-        data.append("resultId", .string(record.resultID))
-        data.append("featureId", .string(record.featureID))
-        data.append("score", record.score.map { .number(.decimal($0)) } ?? .null)
-        data.append("interpretation", record.interpretation.map(JSONValue.string) ?? .null)
-        data.append("error", record.score == nil ? .string("The composite expired before its components.") : .null)
-        return JSONWriter.encode(
-            .object(
-                JSONObject([
-                    (key: "name", value: .string("CompositeScoreGenerated")),
-                    (key: "version", value: .string("v2")),
-                    (key: "tenant", value: .string(tenant)),
-                    (key: "data", value: .object(data)),
-                ])
-            )
-        )
     }
 }

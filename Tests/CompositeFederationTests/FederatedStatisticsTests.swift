@@ -16,8 +16,15 @@ import Testing
         return pooled
     }
 
-    func summarize(_ federation: TestFederation, broker: any MessageBroker) async throws -> FederatedStatistics.Outcome {
-        let nodes = try federation.nodes(broker: broker)
+    /// Runs the aggregator and the `running` default nodes (default: all) and the aggregator's summary.
+    func summarize(
+        _ federation: TestFederation,
+        broker: any MessageBroker,
+        running: [String]? = nil,
+        timeout: Duration = .seconds(20)
+    ) async throws -> FederatedStatistics.Outcome {
+        let all = try federation.nodes(broker: broker)
+        let nodes = all.filter { $0.role == .aggregator || (running ?? federation.names).contains($0.id) }
         return try await withRunning(nodes) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for node in nodes.dropFirst() {
@@ -28,7 +35,7 @@ import Testing
                     node: nodes[0],
                     broker: broker,
                     range: TimeRange(),
-                    timeout: .seconds(20),
+                    timeout: timeout,
                     using: &generator
                 )
                 group.cancelAll()
@@ -79,23 +86,7 @@ import Testing
         let federation = TestFederation(threshold: 0)
         let broker = InMemoryBroker()
         let pooled = try self.seed(federation, broker: broker, seed: 3)
-        let nodes = try federation.nodes(broker: broker)
-        // Only the aggregator and site-b run.
-        let outcome = try await withRunning([nodes[0], nodes[1]]) {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await FederatedStatistics.serve(node: nodes[1], broker: broker) }
-                var generator = SplitMix64(seed: 5)
-                let outcome = try await FederatedStatistics.summarize(
-                    node: nodes[0],
-                    broker: broker,
-                    range: TimeRange(),
-                    timeout: .seconds(1),
-                    using: &generator
-                )
-                group.cancelAll()
-                return outcome
-            }
-        }
+        let outcome = try await self.summarize(federation, broker: broker, running: ["site-b"], timeout: .seconds(1))
         #expect(outcome.missing == ["site-c"])
         let expected = pooled.filter { !$0.resultID.hasPrefix("site-c") }
         try expectEqual(outcome.summary, FeatureStatistics.compute(expected, binning: ScoreBinning()))

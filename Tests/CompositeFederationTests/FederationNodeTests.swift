@@ -80,7 +80,12 @@ import Testing
             #expect(await a.progress == 100)
             #expect(await b.finishedParticipants == ["site-a"])
         }
-        for node in nodes { #expect(await node.rejections.isEmpty) }
+        // Ready checks retry every 200 ms; on a busy machine a retry can reach a node before its receipt went back,
+        // and is then (correctly) counted as a replay. Nothing else may be rejected.
+        for node in nodes {
+            let rejections = await node.rejections
+            #expect(rejections.keys.allSatisfy { $0 == .replay }, "\(node.id): \(rejections)")
+        }
     }
 
     @Test(arguments: TestBroker.allCases)
@@ -100,7 +105,8 @@ import Testing
             #expect(sent.acknowledged == ["site-b"])
             #expect(await nodes[1].messages(status: .unread).map(\.body) == [.number(.integer(7))])
             // The retry arrived as a replay: counted, answered, not delivered again.
-            #expect(await nodes[1].rejections == [.replay: 1])
+            let rejections = await nodes[1].rejections
+            #expect(rejections.keys.sorted() == [.replay] && rejections[.replay]! >= 1)
         }
     }
 
@@ -157,7 +163,7 @@ import Testing
         try await withRunning(nodes) {
             let received = try await nodes[1].awaitMessages(from: ["site-a"], category: "work", timeout: .seconds(10))
             #expect(received["site-a"]?.map(\.id) == ["genuine"])
-            for _ in 0..<200 where await nodes[1].rejections.values.reduce(0, +) < 4 {
+            for _ in 0..<1_000 where await nodes[1].rejections.values.reduce(0, +) < 4 {
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(await nodes[1].rejections == [.badSignature: 1, .replay: 1, .unknownSender: 1, .stale: 1])
@@ -194,7 +200,7 @@ import Testing
         _ = try await broker.publish(OutgoingMessage(payload: copy.payload), to: inboxC)
         _ = try await broker.publish(OutgoingMessage(payload: envelope.encoded()), to: inboxC)
         try await withRunning([nodes[2]]) {
-            for _ in 0..<200 where await nodes[2].rejections.values.reduce(0, +) < 2 {
+            for _ in 0..<1_000 where await nodes[2].rejections.values.reduce(0, +) < 2 {
                 try await Task.sleep(for: .milliseconds(10))
             }
         }

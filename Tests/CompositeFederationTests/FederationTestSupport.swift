@@ -87,21 +87,7 @@ enum TestBroker: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 /// Publishes composite results onto a topic with their own publish times.
 func publish(_ records: [CompositeResultRecord], tenant: String, to topic: String, broker: any MessageBroker) throws {
-    let messages = records.map { record -> (OutgoingMessage, Timestamp) in
-        var data = JSONObject()
-        data.append("resultId", .string(record.resultID))
-        data.append("featureId", .string(record.featureID))
-        data.append("score", record.score.map { .number(.decimal($0)) } ?? .null)
-        data.append("interpretation", record.interpretation.map(JSONValue.string) ?? .null)
-        data.append("error", record.interpretation == nil ? .string("expired") : .null)
-        let json = JSONValue.object(
-            JSONObject([
-                (key: "name", value: .string("CompositeScoreGenerated")), (key: "version", value: .string("v2")),
-                (key: "tenant", value: .string(tenant)), (key: "data", value: .object(data)),
-            ])
-        )
-        return (OutgoingMessage(payload: JSONWriter.encode(json)), record.publishTime)
-    }
+    let messages = records.map { (OutgoingMessage(payload: $0.payload(tenant: tenant)), $0.publishTime) }
     if let memory = broker as? InMemoryBroker {
         for (message, time) in messages { memory.load(message, to: topic, publishTime: time) }
     } else if let embedded = broker as? EmbeddedBroker {

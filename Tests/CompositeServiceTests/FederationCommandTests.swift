@@ -22,13 +22,7 @@ extension ProcessTests {
         }
 
         func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-            let (process, output, errors) = try self.start(arguments)
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            let err = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (
-                process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)
-            )
+            try CommandLineToolTests().run(arguments)
         }
 
         @Test func theDemoPrintsAFederatedSummaryThatMatchesThePooledData() throws {

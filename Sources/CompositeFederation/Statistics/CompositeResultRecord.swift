@@ -35,4 +35,25 @@ public struct CompositeResultRecord: Sendable, Hashable {
             publishTime: publishTime
         )
     }
+
+    /// The record as a `CompositeScoreGenerated` message of `tenant` (for demos and tests; the service publishes its
+    /// own results with more fields). Error results get a generic `error` sentence.
+    public func payload(tenant: String) -> [UInt8] {
+        var data = JSONObject()
+        data.append("resultId", .string(self.resultID))
+        data.append("featureId", .string(self.featureID))
+        data.append("score", self.score.map { .number(.decimal($0)) } ?? .null)
+        data.append("interpretation", self.interpretation.map(JSONValue.string) ?? .null)
+        data.append("error", self.interpretation == nil ? .string("The composite could not be scored.") : .null)
+        return JSONWriter.encode(
+            .object(
+                JSONObject([
+                    (key: "name", value: .string("CompositeScoreGenerated")),
+                    (key: "version", value: .string("v2")),
+                    (key: "tenant", value: .string(tenant)),
+                    (key: "data", value: .object(data)),
+                ])
+            )
+        )
+    }
 }
