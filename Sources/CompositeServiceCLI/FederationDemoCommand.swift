@@ -37,7 +37,9 @@ struct FederationDemoCommand: AsyncParsableCommand {
     func run() async throws {
         let folder =
             self.directory
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("composite-federation-demo-\(UUID().uuidString)").path
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "composite-federation-demo-\(UUID().uuidString)"
+            ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // A temporary folder holds private keys: it goes when the demo ends.
         defer { if self.directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
@@ -49,7 +51,12 @@ struct FederationDemoCommand: AsyncParsableCommand {
         var pooled: [CompositeResultRecord] = []
         var generator = SplitMix64(seed: self.seed)
         for (offset, name) in Self.names.enumerated() {
-            let records = Self.results(count: [150, 190, 90][offset], hospital: offset, prefix: name, using: &generator)
+            let records = Self.results(
+                count: [150, 190, 90][offset],
+                hospital: offset,
+                prefix: name,
+                using: &generator
+            )
             let configuration = configurations[name]!
             _ = try broker.publish(
                 records.map {
@@ -134,7 +141,11 @@ struct FederationDemoCommand: AsyncParsableCommand {
         policy: ReleasePolicy
     ) throws -> [String: FederationConfiguration] {
         let entries = Self.names.enumerated().map { offset, name in
-            KeyFile.participantEntry(node: name, role: offset == 0 ? .aggregator : .default, keys: keys[name]!.publicKeys)
+            KeyFile.participantEntry(
+                node: name,
+                role: offset == 0 ? .aggregator : .default,
+                keys: keys[name]!.publicKeys
+            )
         }
         var configurations: [String: FederationConfiguration] = [:]
         for name in Self.names {
@@ -166,14 +177,22 @@ struct FederationDemoCommand: AsyncParsableCommand {
             let time = start.adding(milliseconds: Int64(index) * 60_000)
             guard generator.next() % 12 != 0 else {
                 return CompositeResultRecord(
-                    resultID: "\(prefix)-\(index)", featureID: "IMWGFrailty", score: nil, interpretation: nil,
-                    publishTime: time)
+                    resultID: "\(prefix)-\(index)",
+                    featureID: "IMWGFrailty",
+                    score: nil,
+                    interpretation: nil,
+                    publishTime: time
+                )
             }
             let score = min(5, Int(generator.next() % 4) + Int(generator.next() % UInt64(2 + hospital)))
             let interpretation = score == 0 ? "fit" : score == 1 ? "intermediate" : "frail"
             return CompositeResultRecord(
-                resultID: "\(prefix)-\(index)", featureID: "IMWGFrailty", score: Double(score),
-                interpretation: interpretation, publishTime: time)
+                resultID: "\(prefix)-\(index)",
+                featureID: "IMWGFrailty",
+                score: Double(score),
+                interpretation: interpretation,
+                publishTime: time
+            )
         }
     }
 }

@@ -23,7 +23,10 @@ struct FederationNodeCommand: AsyncParsableCommand {
         }
         let rejections = await node.rejections
         if !rejections.isEmpty {
-            printError("rejected: " + rejections.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            printError(
+                "rejected: "
+                    + rejections.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            )
         }
     }
 }

@@ -89,7 +89,9 @@ import Testing
         #expect(replay == [.reject(.replay), .sendReceipt(to: "alice", messageID: "m1")])
         // A retry re-signed later with the same id is recognised too.
         let retry = try self.envelope(at: self.now.adding(milliseconds: 30_000))
-        #expect(verifier.received(retry.encoded(), now: self.now.adding(milliseconds: 30_000)).first == .reject(.replay))
+        #expect(
+            verifier.received(retry.encoded(), now: self.now.adding(milliseconds: 30_000)).first == .reject(.replay)
+        )
         #expect(verifier.rejections == [.replay: 2])
     }
 
@@ -127,7 +129,9 @@ import Testing
         )
         try receipt.sign(with: self.alice.signing)
         var verifier = self.verifier()
-        #expect(verifier.received(receipt.encoded(), now: self.now) == [.receiptReceived(from: "alice", messageID: "m9")])
+        #expect(
+            verifier.received(receipt.encoded(), now: self.now) == [.receiptReceived(from: "alice", messageID: "m9")]
+        )
     }
 
     @Test func envelopesSurviveEncodingUnchanged() throws {

@@ -10,7 +10,12 @@ import Testing
         for (offset, name) in federation.names.enumerated() {
             let configuration = federation.configurations[name]!
             let records = randomRecords(count: 60 + offset * 25, seed: seed &+ UInt64(offset), prefix: name)
-            try publish(records, tenant: configuration.kraneTenants[0], to: configuration.experimentsTopics[0], broker: broker)
+            try publish(
+                records,
+                tenant: configuration.kraneTenants[0],
+                to: configuration.experimentsTopics[0],
+                broker: broker
+            )
             pooled += records
         }
         return pooled
@@ -28,7 +33,9 @@ import Testing
         return try await withRunning(nodes) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for node in nodes.dropFirst() {
-                    group.addTask { try await FederatedStatistics.serve(node: node, broker: broker, generator: SplitMix64(seed: 9)) }
+                    group.addTask {
+                        try await FederatedStatistics.serve(node: node, broker: broker, generator: SplitMix64(seed: 9))
+                    }
                 }
                 var generator = SplitMix64(seed: 5)
                 let outcome = try await FederatedStatistics.summarize(
@@ -63,13 +70,21 @@ import Testing
         let records =
             (0..<30).map {
                 CompositeResultRecord(
-                    resultID: "c\($0)", featureID: "IMWGFrailty", score: 1, interpretation: "fit",
-                    publishTime: Timestamp(millisecondsSinceEpoch: 1_000))
+                    resultID: "c\($0)",
+                    featureID: "IMWGFrailty",
+                    score: 1,
+                    interpretation: "fit",
+                    publishTime: Timestamp(millisecondsSinceEpoch: 1_000)
+                )
             }
             + (30..<33).map {
                 CompositeResultRecord(
-                    resultID: "c\($0)", featureID: "IMWGFrailty", score: 4, interpretation: "frail",
-                    publishTime: Timestamp(millisecondsSinceEpoch: 1_000))
+                    resultID: "c\($0)",
+                    featureID: "IMWGFrailty",
+                    score: 4,
+                    interpretation: "frail",
+                    publishTime: Timestamp(millisecondsSinceEpoch: 1_000)
+                )
             }
         let c = federation.configurations["site-c"]!
         try publish(records, tenant: c.kraneTenants[0], to: c.experimentsTopics[0], broker: broker)
@@ -86,7 +101,7 @@ import Testing
         let federation = TestFederation(threshold: 0)
         let broker = InMemoryBroker()
         let pooled = try self.seed(federation, broker: broker, seed: 3)
-        let outcome = try await self.summarize(federation, broker: broker, running: ["site-b"], timeout: .seconds(1))
+        let outcome = try await self.summarize(federation, broker: broker, running: ["site-b"], timeout: .seconds(5))
         #expect(outcome.missing == ["site-c"])
         let expected = pooled.filter { !$0.resultID.hasPrefix("site-c") }
         try expectEqual(outcome.summary, FeatureStatistics.compute(expected, binning: ScoreBinning()))

@@ -27,7 +27,11 @@ import Testing
 
             // b and c answer; a awaits both and the replies are marked read.
             for node in [b, c] {
-                let question = try await node.awaitMessages(from: ["site-a"], category: "question", timeout: .seconds(10))
+                let question = try await node.awaitMessages(
+                    from: ["site-a"],
+                    category: "question",
+                    timeout: .seconds(10)
+                )
                 let message = try #require(question["site-a"]?.first)
                 #expect(message.body == .string("ready?"))
                 _ = try await node.send(
@@ -194,7 +198,15 @@ import Testing
         }
         #expect(!String(decoding: copy.payload, as: UTF8.self).contains("for b only"))
         let keys = federation.keys["site-c"]!
-        #expect(sealed.open(as: "site-c", with: keys.agreement, messageID: envelope.id, sender: "site-a", category: "secret") == nil)
+        #expect(
+            sealed.open(
+                as: "site-c",
+                with: keys.agreement,
+                messageID: envelope.id,
+                sender: "site-a",
+                category: "secret"
+            ) == nil
+        )
         envelope.recipients = ["site-c"]
         let inboxC = federation.configurations["site-c"]!.inboxTopic(for: "site-c")
         _ = try await broker.publish(OutgoingMessage(payload: copy.payload), to: inboxC)

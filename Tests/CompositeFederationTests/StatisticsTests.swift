@@ -7,7 +7,9 @@ import Testing
 @Suite struct StatisticsTests {
     let binning = ScoreBinning()
 
-    func record(_ index: Int, _ feature: String = "F", score: Double?, _ interpretation: String?) -> CompositeResultRecord {
+    func record(_ index: Int, _ feature: String = "F", score: Double?, _ interpretation: String?)
+        -> CompositeResultRecord
+    {
         CompositeResultRecord(
             resultID: "r\(index)",
             featureID: feature,
@@ -122,10 +124,25 @@ import Testing
     @Test func combiningRefusesDifferentBinsAndMarksSuppressedSharesAsLowerBounds() throws {
         var generator = SplitMix64(seed: 1)
         let big = (0..<20).map { self.record($0, score: 1, "fit") }
-        let mixed = (0..<10).map { self.record($0, score: 1, "fit") } + (10..<12).map { self.record($0, score: 3, "frail") }
+        let mixed =
+            (0..<10).map { self.record($0, score: 1, "fit") } + (10..<12).map { self.record($0, score: 3, "frail") }
         let policy = ReleasePolicy(suppressionThreshold: 5)
-        let a = NodeSummary.make(node: "a", records: big, range: TimeRange(), binning: self.binning, policy: policy, using: &generator)
-        let b = NodeSummary.make(node: "b", records: mixed, range: TimeRange(), binning: self.binning, policy: policy, using: &generator)
+        let a = NodeSummary.make(
+            node: "a",
+            records: big,
+            range: TimeRange(),
+            binning: self.binning,
+            policy: policy,
+            using: &generator
+        )
+        let b = NodeSummary.make(
+            node: "b",
+            records: mixed,
+            range: TimeRange(),
+            binning: self.binning,
+            policy: policy,
+            using: &generator
+        )
         let combined = try FederatedSummary.combine([a, b])
         let feature = try #require(combined.features.first)
         #expect(feature.count == 32)
@@ -154,7 +171,10 @@ import Testing
 
     @Test func noisyReleasesWithholdMomentsAndStayNonNegative() throws {
         var generator = SplitMix64(seed: 3)
-        let statistics = FeatureStatistics.compute((0..<50).map { self.record($0, score: 1, "fit") }, binning: self.binning)
+        let statistics = FeatureStatistics.compute(
+            (0..<50).map { self.record($0, score: 1, "fit") },
+            binning: self.binning
+        )
         let release = try #require(
             ReleasePolicy(suppressionThreshold: 0, noiseEpsilon: 0.5).release(statistics[0], using: &generator)
         )

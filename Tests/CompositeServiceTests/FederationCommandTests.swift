@@ -44,7 +44,9 @@ extension ProcessTests {
             let path = { (name: String) in folder.appendingPathComponent(name).path }
             var entries = ""
             for (name, role) in [("site-a", "aggregator"), ("site-b", "default"), ("site-c", "default")] {
-                let keygen = try self.run(["federation", "keygen", "--node", name, "--role", role, "--output", path("\(name).key")])
+                let keygen = try self.run([
+                    "federation", "keygen", "--node", name, "--role", role, "--output", path("\(name).key"),
+                ])
                 #expect(keygen.status == 0)
                 let key = try String(contentsOfFile: path("\(name).key"), encoding: .utf8)
                 let privateLine = try #require(key.split(separator: "\n").first { $0.hasPrefix("signingKey:") })
@@ -52,15 +54,18 @@ extension ProcessTests {
                 entries += keygen.stdout
             }
             for name in ["site-a", "site-b", "site-c"] {
-                let text = "node: \(name)\nbrokerTenant: krane-cli\nkraneTenants: [\(name)]\nsuppressionThreshold: 0\n"
+                let text =
+                    "node: \(name)\nbrokerTenant: krane-cli\nkraneTenants: [\(name)]\nsuppressionThreshold: 0\n"
                     + "participants:\n" + entries
                 try text.write(toFile: path("\(name).yaml"), atomically: true, encoding: .utf8)
             }
             let data = path("data")
-            let broker = try EmbeddedBroker(path: try { () throws -> String in
-                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-                return (data as NSString).appendingPathComponent("broker.sqlite")
-            }())
+            let broker = try EmbeddedBroker(
+                path: try { () throws -> String in
+                    try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+                    return (data as NSString).appendingPathComponent("broker.sqlite")
+                }()
+            )
             for (offset, name) in ["site-a", "site-b", "site-c"].enumerated() {
                 for index in 0..<(offset + 1) {
                     let payload = """
@@ -75,14 +80,16 @@ extension ProcessTests {
             }
             let nodes = try ["site-b", "site-c"].map {
                 try self.start([
-                    "federation", "node", "--config", path("\($0).yaml"), "--keys", path("\($0).key"), "--data-dir", data,
+                    "federation", "node", "--config", path("\($0).yaml"), "--keys", path("\($0).key"), "--data-dir",
+                    data,
                 ])
             }
             defer {
                 for (process, _, _) in nodes where process.isRunning { process.terminate() }
             }
             let summary = try self.run([
-                "federation", "summary", "--config", path("site-a.yaml"), "--keys", path("site-a.key"), "--data-dir", data,
+                "federation", "summary", "--config", path("site-a.yaml"), "--keys", path("site-a.key"), "--data-dir",
+                data,
                 "--timeout", "60",
             ])
             #expect(summary.status == 0, "\(summary.stderr)")
@@ -94,7 +101,8 @@ extension ProcessTests {
                 _ = errors.fileHandleForReading.readDataToEndOfFile()
             }
             let wrongKeys = try self.run([
-                "federation", "summary", "--config", path("site-a.yaml"), "--keys", path("site-b.key"), "--data-dir", data,
+                "federation", "summary", "--config", path("site-a.yaml"), "--keys", path("site-b.key"), "--data-dir",
+                data,
             ])
             #expect(wrongKeys.status == 2 && wrongKeys.stderr.contains("site-b.key: node: is site-b"))
         }

@@ -44,7 +44,11 @@ struct ConfigurationNode {
         var result: [(key: String, value: ConfigurationNode)] = []
         for (key, value) in mapping {
             guard let name = key.scalar?.string else { throw self.error("expected plain names as keys") }
-            let child = ConfigurationNode(node: value, file: self.file, path: self.path.isEmpty ? name : "\(self.path).\(name)")
+            let child = ConfigurationNode(
+                node: value,
+                file: self.file,
+                path: self.path.isEmpty ? name : "\(self.path).\(name)"
+            )
             if let allowed, !allowed.contains(name) {
                 throw FederationError(
                     .invalidConfiguration,

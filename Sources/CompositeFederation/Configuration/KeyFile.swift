@@ -19,7 +19,9 @@ public enum KeyFile {
     }
 
     /// Parses the text of a key file.
-    public static func parse(_ text: String, file: String) throws(FederationError) -> (node: String, keys: NodePrivateKeys) {
+    public static func parse(_ text: String, file: String) throws(FederationError) -> (
+        node: String, keys: NodePrivateKeys
+    ) {
         let root = try ConfigurationNode.parse(text, file: file)
         let members = try root.members(allowed: ["node", "signingKey", "agreementKey"])
         let node = try root.required("node", in: members).text()
@@ -55,7 +57,10 @@ public enum KeyFile {
     }
 
     /// The participant entry other nodes put under `participants:` in their configuration.
-    public static func participantEntry(node: String, role: FederationConfiguration.Role, keys: NodePublicKeys) -> String {
-        "  \(node):\n    role: \(role.rawValue)\n    signingKey: \(keys.signingBase64)\n    agreementKey: \(keys.agreementBase64)\n"
+    public static func participantEntry(node: String, role: FederationConfiguration.Role, keys: NodePublicKeys)
+        -> String
+    {
+        "  \(node):\n    role: \(role.rawValue)\n"
+            + "    signingKey: \(keys.signingBase64)\n    agreementKey: \(keys.agreementBase64)\n"
     }
 }

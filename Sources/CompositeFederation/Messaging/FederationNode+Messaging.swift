@@ -1,5 +1,5 @@
-public import CompositeCore
 import CompositeBroker
+public import CompositeCore
 import Crypto
 
 extension FederationNode {
@@ -75,7 +75,10 @@ extension FederationNode {
                 )
             }
             for node in pending {
-                _ = try await self.broker.publish(OutgoingMessage(payload: bytes), to: self.configuration.inboxTopic(for: node))
+                _ = try await self.broker.publish(
+                    OutgoingMessage(payload: bytes),
+                    to: self.configuration.inboxTopic(for: node)
+                )
             }
             let deadline: ContinuousClock.Instant?
             if let overall {
@@ -129,7 +132,9 @@ extension FederationNode {
     /// many were deleted.
     @discardableResult
     public func clear(status: FederationInbox.ClearStatus, olderThan: Duration? = nil) -> Int {
-        let milliseconds = olderThan.map { $0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000 }
+        let milliseconds = olderThan.map {
+            $0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000
+        }
         return self.inbox.clear(status: status, olderThanMilliseconds: milliseconds, now: self.now())
     }
 

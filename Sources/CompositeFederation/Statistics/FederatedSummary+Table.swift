@@ -35,7 +35,8 @@ extension FederatedSummary {
             }
         }
         if self.features.contains(where: { feature in
-            !feature.errors.complete || !feature.unscored.complete || feature.interpretations.values.contains { !$0.complete }
+            !feature.errors.complete || !feature.unscored.complete
+                || feature.interpretations.values.contains { !$0.complete }
                 || feature.histogram.contains { !$0.complete }
         }) {
             lines.append("")

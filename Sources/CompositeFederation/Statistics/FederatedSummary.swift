@@ -126,7 +126,9 @@ public struct FederatedSummary: Sendable, Hashable {
                     (
                         key: "interpretations",
                         value: .object(
-                            JSONObject(feature.interpretations.sorted { $0.key < $1.key }.map { ($0.key, count($0.value)) })
+                            JSONObject(
+                                feature.interpretations.sorted { $0.key < $1.key }.map { ($0.key, count($0.value)) }
+                            )
                         )
                     ),
                     (key: "unscored", value: count(feature.unscored)),
