@@ -201,3 +201,36 @@ func expectEqual(_ combined: FederatedSummary, _ pooled: [FeatureStatistics]) th
         }
     }
 }
+
+/// Over many random small data sets: no released cell is small, and no suppressed cell can be recomputed from a
+/// partition's published cells and the total.
+@Test(arguments: Array(UInt64(1)...40))
+func suppressionLeavesNothingSmallToRecompute(seed: UInt64) {
+    var generator = SplitMix64(seed: seed)
+    let threshold = 5
+    let records = randomRecords(count: 5 + Int(generator.next() % 60), seed: seed, prefix: "s")
+    for statistics in FeatureStatistics.compute(records, binning: ScoreBinning()) {
+        guard let release = ReleasePolicy(suppressionThreshold: threshold).release(statistics, using: &generator) else {
+            #expect(statistics.count < threshold)
+            continue
+        }
+        let names = statistics.interpretations.keys.sorted()
+        let partitions: [(truth: [Int], published: [Int?])] = [
+            (
+                [statistics.errors] + names.map { statistics.interpretations[$0]! },
+                [release.errors] + names.map { release.interpretations[$0]! }
+            ),
+            ([statistics.unscored] + statistics.histogram, [release.unscored] + release.histogram),
+        ]
+        for (truth, published) in partitions {
+            #expect(zip(truth, published).allSatisfy { $1 == nil || $1 == $0 }, "published values are exact")
+            #expect(published.allSatisfy { $0 == nil || $0! == 0 || $0! >= threshold }, "no small cell published")
+            let hidden = zip(truth, published).filter { $1 == nil && $0 > 0 }.map(\.0)
+            #expect(hidden.count != 1 || hidden[0] >= threshold, "a lone suppressed small cell would be recomputable")
+        }
+        if release.moments != nil {
+            #expect(release.histogram.allSatisfy { $0 != nil } && release.unscored != nil)
+            #expect(statistics.count - statistics.unscored >= threshold)
+        }
+    }
+}

@@ -11,6 +11,7 @@ public struct FederationMessage: Sendable, Hashable {
     public var id: String
     public var sender: String
     public var category: String
+    /// The body, decrypted when it was sealed.
     public var body: JSONValue
     /// Whether the body travelled sealed for the recipients.
     public var encrypted: Bool

@@ -28,11 +28,13 @@ public struct FederatedSummary: Sendable, Hashable {
         public var featureID: String
         /// The nodes that reported the feature (the others withheld it or have no results for it).
         public var nodes: [String]
+        /// Every result, summed over the nodes (noisy when a node adds noise).
         public var count: Int
         public var errors: Count
         public var interpretations: [String: Count]
         public var unscored: Count
         public var histogram: [Count]
+        /// Merged over the nodes that published theirs.
         public var moments: Moments
         public var momentsComplete: Bool
     }
@@ -102,6 +104,7 @@ public struct FederatedSummary: Sendable, Hashable {
 
     // MARK: - JSON
 
+    /// The form `federation summary --json` prints: every count as `{"value", "complete"}`.
     public var json: JSONValue {
         func count(_ count: Count) -> JSONValue {
             .object(

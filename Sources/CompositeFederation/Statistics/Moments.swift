@@ -4,8 +4,11 @@ import CompositeCore
 /// variance. Adding uses Welford's update; combining two sets uses Chan et al.'s parallel formula, so a summary
 /// merged from nodes equals the one computed on the pooled scores up to rounding.
 public struct Moments: Sendable, Hashable {
+    /// How many scores.
     public private(set) var count: Int
+    /// Their mean (0 without scores).
     public private(set) var mean: Double
+    /// The sum of squared deviations from the mean.
     public private(set) var m2: Double
 
     public init(count: Int = 0, mean: Double = 0, m2: Double = 0) {

@@ -40,6 +40,7 @@ public struct NodeSummary: Sendable, Hashable {
         return NodeSummary(node: node, range: range, binning: binning, policy: policy, features: features)
     }
 
+    /// The wire form, sealed for the aggregator as the reply body.
     public var json: JSONValue {
         .object(
             JSONObject([
@@ -53,6 +54,7 @@ public struct NodeSummary: Sendable, Hashable {
         )
     }
 
+    /// Parses the wire form; a missing or mistyped member is an ``FederationError/Code/invalidPayload`` error.
     public init(json: JSONValue) throws(FederationError) {
         guard let node = json["node"]?.stringValue, let range = json["range"], let binning = json["binning"],
             case .number(let threshold)? = json["suppressionThreshold"], let k = threshold.exactInteger,

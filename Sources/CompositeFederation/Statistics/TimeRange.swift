@@ -10,6 +10,7 @@ public struct TimeRange: Sendable, Hashable {
         self.to = to
     }
 
+    /// Whether `time` is within the range.
     public func contains(_ time: Timestamp) -> Bool {
         (self.from.map { time >= $0 } ?? true) && (self.to.map { time < $0 } ?? true)
     }
