@@ -114,6 +114,36 @@ import Testing
         }
     }
 
+    @Test func messagesWaitInTheBrokerForANodeThatStartsLate() async throws {
+        let federation = TestFederation()
+        let broker = try TestBroker.embedded.make()
+        let a = try federation.node("site-a", broker: broker)
+        try await withRunning([a]) {
+            // b is down: the message waits, unacknowledged, on its inbox topic.
+            let first = try await a.send(
+                to: ["site-b"],
+                category: "work",
+                body: .string("queued"),
+                timeout: .milliseconds(300)
+            )
+            #expect(first.notAcknowledged == ["site-b"])
+            // b starts (a fresh process would do the same) and the next message is acknowledged; the queued one is
+            // delivered too, since it was never acknowledged on the broker.
+            let b = try federation.node("site-b", broker: broker)
+            try await withRunning([b]) {
+                let second = try await a.send(
+                    to: ["site-b"],
+                    category: "work",
+                    body: .string("live"),
+                    timeout: .seconds(10)
+                )
+                #expect(second.acknowledged == ["site-b"])
+                let received = try await b.awaitMessages(from: ["site-a"], category: "work", timeout: .seconds(10))
+                #expect(received["site-a"]?.map(\.body) == [.string("queued"), .string("live")])
+            }
+        }
+    }
+
     @Test func aNodeThatNeverAcknowledgesIsReportedAfterAllAttempts() async throws {
         let federation = TestFederation()
         let broker = InMemoryBroker()
