@@ -69,6 +69,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
+        // Federation: signed, encrypted node-to-node messages over the broker protocol, and federated statistics.
+        .target(
+            name: "CompositeFederation",
+            dependencies: [
+                "CompositeCore", "CompositeBroker",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings),
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
@@ -90,7 +99,9 @@ let package = Package(
             name: "CompositeServiceCLI",
             dependencies: [
                 "CompositeService", "CompositeCore", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeScoring",
+                "CompositeFederation",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -116,8 +127,11 @@ let package = Package(
                 "CompositePulsar", "CompositeBroker", "CompositeCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CompositeFederationTests",
+            dependencies: ["CompositeFederation", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeCore"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeServiceTests",

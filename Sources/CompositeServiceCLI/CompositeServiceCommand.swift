@@ -9,7 +9,7 @@ struct CompositeServiceCommand: AsyncParsableCommand {
         abstract: "Scores composite tasks (such as the IMWG Frailty Score) from a tenant's task and experiment events.",
         subcommands: [
             RunCommand.self, ReplayCommand.self, PublishCommand.self, ConsumeCommand.self, PendingCommand.self,
-            RedriveCommand.self, ScorersCommand.self,
+            RedriveCommand.self, ScorersCommand.self, FederationCommand.self,
         ]
     )
 
