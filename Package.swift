@@ -121,10 +121,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
+        // Real brokers and clients for integration tests: fetched by scripts/fetch-test-tools, started on loopback.
+        .target(
+            name: "BrokerTestSupport",
+            path: "Tests/BrokerTestSupport",
+            swiftSettings: strictSettings),
         .testTarget(
             name: "CompositePulsarTests",
             dependencies: [
-                "CompositePulsar", "CompositeBroker", "CompositeCore",
+                "CompositePulsar", "CompositeBroker", "CompositeCore", "BrokerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -139,6 +144,8 @@ let package = Package(
                 "CompositeService",
                 "CompositeBroker",
                 "CompositeEmbeddedBroker",
+                "CompositePulsar",
+                "BrokerTestSupport",
             ],
             swiftSettings: strictSettings),
     ]

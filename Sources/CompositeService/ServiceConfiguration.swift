@@ -6,6 +6,7 @@ public struct ServiceConfiguration: Sendable {
     public enum BrokerKind: String, Sendable, Equatable {
         case embedded
         case memory
+        case pulsar
     }
 
     public enum LogFormat: String, Sendable, Equatable {
@@ -40,9 +41,10 @@ public struct ServiceConfiguration: Sendable {
     public var logFormat: LogFormat = .text
     /// `LOG_LEVEL`: `trace` … `critical`. Default: `info`.
     public var logLevel = "info"
-    /// `PULSAR_URL`, `PULSAR_TOKEN`: read for the Pulsar broker; the token is never logged.
-    public var pulsarURL: String?
-    public var pulsarToken: String?
+    /// `PULSAR_URL`, `PULSAR_TOKEN`, `PULSAR_TOKEN_FILE`, `PULSAR_TLS_*`, `PULSAR_SUBSCRIPTION_TYPE`: the Pulsar
+    /// broker; the token is never logged.
+    public var pulsar = PulsarSettings()
+    public var pulsarToken: String? { self.pulsar.token }
 
     public init() {}
 
@@ -79,10 +81,10 @@ public struct ServiceConfiguration: Sendable {
         var configuration = Self()
         if let broker = value("BROKER") {
             guard let kind = BrokerKind(rawValue: broker) else {
-                if broker == "pulsar" || broker == "kafka" {
-                    throw fail("BROKER", "\"\(broker)\" is not available in this build yet (embedded or memory)")
+                if broker == "kafka" {
+                    throw fail("BROKER", "\"\(broker)\" is not available in this build yet (embedded, memory or pulsar)")
                 }
-                throw fail("BROKER", "must be embedded or memory, got \"\(broker)\"")
+                throw fail("BROKER", "must be embedded, memory or pulsar, got \"\(broker)\"")
             }
             configuration.broker = kind
         }
@@ -145,8 +147,7 @@ public struct ServiceConfiguration: Sendable {
             }
             configuration.logLevel = level
         }
-        configuration.pulsarURL = value("PULSAR_URL")
-        configuration.pulsarToken = value("PULSAR_TOKEN")
+        configuration.pulsar = try PulsarSettings.load(value: value, fail: fail, required: configuration.broker == .pulsar)
         return configuration
     }
 }
@@ -159,6 +160,8 @@ extension ServiceConfiguration: CustomStringConvertible {
             + "patients=\(self.patientDatabase.map { "\($0.url)" } ?? self.patientDirectory ?? "none") "
             + "subscription=\(self.subscription) "
             + "idleSeconds=\(self.idleSeconds) httpPort=\(self.httpPort) "
-            + "pulsarToken=\(self.pulsarToken == nil ? "unset" : "<redacted>")"
+            + (self.broker == .pulsar
+                ? "pulsarURL=\(self.pulsar.url ?? "") subscriptionType=\(self.pulsar.subscriptionType.rawValue) " : "")
+            + "pulsarToken=\(self.pulsarToken == nil && self.pulsar.tokenFile == nil ? "unset" : "<redacted>")"
     }
 }

@@ -1,6 +1,7 @@
 import CompositeBroker
 import CompositeCore
 import CompositeEmbeddedBroker
+import CompositePulsar
 import Foundation
 public import Logging
 import ServiceLifecycle
@@ -21,13 +22,24 @@ public enum ServiceRunner {
         }
     }
 
-    /// Opens the configured broker.
-    public static func openBroker(_ configuration: ServiceConfiguration) throws -> any MessageBroker {
+    /// Opens the configured broker, logging what the configuration puts at risk.
+    public static func openBroker(_ configuration: ServiceConfiguration, logger: Logger) throws -> any MessageBroker {
         switch configuration.broker {
         case .memory:
             return InMemoryBroker()
         case .embedded:
             return try self.openEmbeddedBroker(dataDirectory: configuration.dataDirectory)
+        case .pulsar:
+            for warning in configuration.pulsar.warnings { logger.warning("\(warning)") }
+            do {
+                return try PulsarBroker(
+                    configuration: configuration.pulsar.clientConfiguration,
+                    subscriptionType: configuration.pulsar.subscriptionType,
+                    logger: logger
+                )
+            } catch {
+                throw ServiceError(.invalidConfiguration, "invalid configuration: PULSAR_URL \(error.reason)")
+            }
         }
     }
 

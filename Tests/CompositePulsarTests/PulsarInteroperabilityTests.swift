@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import CompositeBroker
 import CompositeCore
 import Foundation

@@ -3,15 +3,15 @@ import Foundation
 /// The brokers and clients the integration tests use, fetched by `scripts/fetch-test-tools` into `.tools/`.
 ///
 /// A missing tool is fetched on first use; if that fails the test fails with the script's output, never skips.
-enum TestTools {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum TestTools {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let directory = root.appendingPathComponent(".tools")
+    public static let directory = root.appendingPathComponent(".tools")
 
-    static var pulsarLite: String { directory.appendingPathComponent("bin/pulsar-lite").path }
-    static var python: String { directory.appendingPathComponent("venv/bin/python").path }
+    public static var pulsarLite: String { directory.appendingPathComponent("bin/pulsar-lite").path }
+    public static var python: String { directory.appendingPathComponent("venv/bin/python").path }
 
-    static func ensureFetched() throws {
+    public static func ensureFetched() throws {
         if FileManager.default.fileExists(atPath: directory.appendingPathComponent(".complete").path) { return }
         let result = try run(root.appendingPathComponent("scripts/fetch-test-tools").path, [])
         guard result.status == 0 else {
@@ -21,7 +21,7 @@ enum TestTools {
 
     /// Runs a program to completion and returns its exit status and combined output.
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ program: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -39,7 +39,7 @@ enum TestTools {
     }
 
     /// A TCP port nobody listens on right now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestToolError("socket() failed") }
         defer { close(fd) }
@@ -59,7 +59,7 @@ enum TestTools {
     }
 
     /// Waits until something accepts TCP connections on `port`.
-    static func waitForPort(_ port: Int, timeout: Duration = .seconds(20)) async throws {
+    public static func waitForPort(_ port: Int, timeout: Duration = .seconds(20)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
@@ -79,7 +79,7 @@ enum TestTools {
     }
 }
 
-struct TestToolError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestToolError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -3,21 +3,21 @@ import Foundation
 /// A real Pulsar-protocol broker (pulsar-lite, from PyPI) on a loopback port, with its own data directory.
 ///
 /// Where pulsar-lite deviates from Apache Pulsar, the tests that notice say so (see docs/pulsar.md).
-final class PulsarLiteServer: @unchecked Sendable {
-    let port: Int
-    let directory: URL
+public final class PulsarLiteServer: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
     private var process: Process?
 
-    var serviceURL: String { "pulsar://127.0.0.1:\(self.port)" }
+    public var serviceURL: String { "pulsar://127.0.0.1:\(self.port)" }
 
-    init() throws {
+    public init() throws {
         try TestTools.ensureFetched()
         self.port = try TestTools.freePort()
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("pulsar-lite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
     }
 
-    func start() async throws {
+    public func start() async throws {
         let config = self.directory.appendingPathComponent("pulsar-lite.toml")
         try """
         addr = "127.0.0.1:\(self.port)"
@@ -41,7 +41,7 @@ final class PulsarLiteServer: @unchecked Sendable {
     }
 
     /// SIGTERM, then SIGKILL after 5 s. Polls rather than `waitUntilExit`, which can hang on a cooperative thread.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
         for _ in 0..<500 where process.isRunning { usleep(10_000) }

@@ -2,9 +2,9 @@ import Foundation
 
 /// The official Apache Pulsar client (the `pulsar-client` Python package, which wraps the C++ client) as the other
 /// party of interoperability tests.
-enum OfficialPulsarClient {
+public enum OfficialPulsarClient {
     /// Publishes JSON-described messages: each `{"payload", "key", "properties"}`; returns nothing.
-    static func produce(serviceURL: String, topic: String, messages: [[String: Any]], batching: Bool) throws {
+    public static func produce(serviceURL: String, topic: String, messages: [[String: Any]], batching: Bool) throws {
         let script = """
             import json, sys, pulsar
             client = pulsar.Client(sys.argv[1], logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
@@ -24,7 +24,7 @@ enum OfficialPulsarClient {
 
     /// Consumes `count` messages from the earliest position and returns each as a JSON object
     /// (`payload`, `key`, `properties`, `publishTime`).
-    static func consume(serviceURL: String, topic: String, subscription: String, count: Int) throws -> [[String: Any]] {
+    public static func consume(serviceURL: String, topic: String, subscription: String, count: Int) throws -> [[String: Any]] {
         let script = """
             import json, sys, pulsar
             client = pulsar.Client(sys.argv[1], logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
@@ -43,7 +43,7 @@ enum OfficialPulsarClient {
     }
 
     @discardableResult
-    static func python(_ script: String, _ arguments: [String], input: String? = nil) throws -> String {
+    public static func python(_ script: String, _ arguments: [String], input: String? = nil) throws -> String {
         try TestTools.ensureFetched()
         let result = try TestTools.run(TestTools.python, ["-c", script] + arguments, input: input)
         guard result.status == 0 else { throw TestToolError("official Pulsar client failed (\(result.status)): \(result.output)") }

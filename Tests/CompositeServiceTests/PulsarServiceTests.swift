@@ -1,0 +1,130 @@
+import BrokerTestSupport
+import CompositeBroker
+import CompositeCore
+import CompositePulsar
+import CompositeService
+import Foundation
+import Logging
+import Testing
+
+extension ProcessTests {
+    /// The real binary with `BROKER=pulsar` against a real Pulsar-protocol broker (pulsar-lite) on loopback.
+    @Suite(.timeLimit(.minutes(6)))
+    struct PulsarServiceTests {
+        let endToEnd = ServiceEndToEndTests()
+        static let logger = Logger(label: "pulsar-service-test")
+
+        func environment(_ server: PulsarLiteServer, patients: URL) -> [String: String] {
+            var environment = self.endToEnd.environment(data: URL(fileURLWithPath: "/nonexistent"), patients: patients)
+            environment["BROKER"] = "pulsar"
+            environment["PULSAR_URL"] = server.serviceURL
+            environment["DATA_DIR"] = nil
+            return environment
+        }
+
+        /// Everything on the experiments and dead-letter topics, read from the start by a new subscription.
+        func published(_ broker: PulsarBroker) async throws -> [ReplayRecord] {
+            var topics = self.endToEnd.topics.filter { $0.contains("/experiments/") }
+            topics += self.endToEnd.topics.map { TenantTopic($0)!.deadLetterTopic(subscription: self.endToEnd.subscription) }
+            let consumer = try await broker.subscribe(topics: topics, subscription: "verify-\(UUID().uuidString)")
+            defer { Task { await consumer.close() } }
+            var records: [ReplayRecord] = []
+            while let message = try await consumer.receive(timeout: .milliseconds(1500)) {
+                if message.topic.hasSuffix("-DLQ") {
+                    records.append(
+                        .deadLetter(
+                            topic: message.topic,
+                            reason: message.properties["reason"] ?? "",
+                            raw: String(decoding: message.payload, as: UTF8.self)
+                        )
+                    )
+                } else if let json = try? JSONParser.parse(message.payload), json["name"] == .string("CompositeScoreGenerated") {
+                    records.append(.result(topic: message.topic, message: json))
+                }
+            }
+            return records
+        }
+
+        func distinct(_ records: [ReplayRecord]) -> Set<String> {
+            Set(records.map { JSONWriter.string(ServiceEndToEndTests.comparable($0)) })
+        }
+
+        func waitForResults(_ broker: PulsarBroker, count: Int, service: ServiceProcess) async throws -> [ReplayRecord] {
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(150))
+            var records: [ReplayRecord] = []
+            while clock.now < deadline {
+                records = try await self.published(broker)
+                if self.distinct(records).count >= count { return records }
+                #expect(service.isRunning, "the service exited early; see \(service.log.path)")
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            Issue.record("only \(self.distinct(records).count) of \(count) records after 150 s; log \(service.log.path)")
+            return records
+        }
+
+        /// Publishes the stream from this process, as the platform's other services would.
+        func publish(_ messages: ArraySlice<FixtureMessage>, to broker: PulsarBroker) async throws {
+            try await ServiceRunner.publish(Array(messages), to: broker)
+        }
+
+        @Test func killedAtRandomPointsItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
+            let server = try PulsarLiteServer()
+            try await server.start()
+            let directory = try temporaryDirectory("pulsar-crash")
+            let (messages, patientFile) = GeneratedStream.make(patients: 150, seed: 11)
+            let patients = directory.appendingPathComponent("patients.jsonl")
+            try patientFile.write(to: patients, atomically: true, encoding: .utf8)
+            let expected = try await self.endToEnd.expected(messages, patients: patients)
+            #expect(expected.count > 120)
+
+            var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+            configuration.operationTimeout = .seconds(20)
+            let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
+            let log = directory.appendingPathComponent("service.log")
+            var service = try ServiceProcess(environment: self.environment(server, patients: patients), log: log)
+            var random = GeneratedStream.Random(state: 5)
+            var kills = 0
+            for start in stride(from: 0, to: messages.count, by: 60) {
+                try await self.publish(messages[start..<min(messages.count, start + 60)], to: broker)
+                try await Task.sleep(for: .milliseconds(Int64(random.next(80))))
+                if random.next(5) == 0 {
+                    service.kill()
+                    kills += 1
+                    service = try ServiceProcess(environment: self.environment(server, patients: patients), log: log)
+                }
+            }
+            for _ in 0..<2 {
+                try await Task.sleep(for: .milliseconds(Int64(100 + random.next(300))))
+                service.kill()
+                kills += 1
+                service = try ServiceProcess(environment: self.environment(server, patients: patients), log: log)
+            }
+            let published = try await self.waitForResults(broker, count: expected.count, service: service)
+            #expect(kills >= 4)
+            #expect(self.distinct(published) == expected)
+            self.endToEnd.expectNoDifferingDuplicates(published)
+
+            // Move every tasks watermark past the retention: the proofs are released and the service acknowledges
+            // everything. Stopped, its subscription then has nothing left to deliver.
+            let later = Timestamp(millisecondsSinceEpoch: 7_258_118_400_000)
+            for tenant in GeneratedStream.tenants {
+                _ = try await broker.publish(
+                    OutgoingMessage(
+                        payload: Array(#"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8),
+                        publishTime: later
+                    ),
+                    to: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events"
+                )
+            }
+            try await Task.sleep(for: .seconds(3))
+            #expect(await service.terminate(within: .seconds(5)) == 0)
+            let leftover = try await broker.subscribe(topics: self.endToEnd.topics, subscription: self.endToEnd.subscription)
+            let unacknowledged = try await leftover.receive(timeout: .seconds(2))
+            #expect(unacknowledged == nil, "nothing stays unacknowledged once the proofs are released")
+            await leftover.close()
+            #expect(self.distinct(try await self.published(broker)) == expected)
+            await broker.close()
+        }
+    }
+}
