@@ -17,6 +17,9 @@ public struct PulsarClientConfiguration: Sendable {
     public var connectTimeout: Duration = .seconds(10)
     /// How many messages each consumer asks the broker for ahead of the application (Pulsar's receiver queue).
     public var receiverQueueSize = 1000
+    /// Whether to look topics up. `false` sends every topic to the service URL: for a single broker behind a TLS
+    /// terminator or load balancer whose lookup answers name an address clients cannot reach.
+    public var lookup = true
     /// Lookup redirects followed before giving up.
     public var maxLookupRedirects = 20
     /// Reconnection backoff: the first delay, doubled after each failure up to `maxBackoff`, with jitter.

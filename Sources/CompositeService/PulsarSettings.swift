@@ -14,6 +14,9 @@ public struct PulsarSettings: Sendable {
     public var trustCertificatesFile: String?
     /// `PULSAR_TLS_ALLOW_INSECURE=true`: development only, no certificate or host name checks.
     public var allowInsecureConnection = false
+    /// `PULSAR_LOOKUP=false`: connect every topic through `PULSAR_URL` without a lookup (one broker behind a TLS
+    /// terminator or load balancer). Default: `true`.
+    public var lookup = true
     /// `PULSAR_SUBSCRIPTION_TYPE`: `failover` (default), `exclusive`, `shared` or `key_shared`.
     public var subscriptionType: PulsarSubscriptionType = .failover
 
@@ -48,11 +51,10 @@ public struct PulsarSettings: Sendable {
             }
             settings.trustCertificatesFile = file
         }
-        if let insecure = value("PULSAR_TLS_ALLOW_INSECURE") {
-            guard let flag = Bool(insecure) else {
-                throw fail("PULSAR_TLS_ALLOW_INSECURE", "must be true or false, got \"\(insecure)\"")
-            }
-            settings.allowInsecureConnection = flag
+        for (key, assign) in [("PULSAR_TLS_ALLOW_INSECURE", \PulsarSettings.allowInsecureConnection), ("PULSAR_LOOKUP", \.lookup)] {
+            guard let text = value(key) else { continue }
+            guard let flag = Bool(text) else { throw fail(key, "must be true or false, got \"\(text)\"") }
+            settings[keyPath: assign] = flag
         }
         if let type = value("PULSAR_SUBSCRIPTION_TYPE") {
             guard let parsed = PulsarSubscriptionType(rawValue: type) else {
@@ -73,6 +75,7 @@ public struct PulsarSettings: Sendable {
         )
         configuration.tlsTrustCertificatesFile = self.trustCertificatesFile
         configuration.tlsAllowInsecureConnection = self.allowInsecureConnection
+        configuration.lookup = self.lookup
         return configuration
     }
 

@@ -119,6 +119,7 @@ public actor PulsarClient {
     /// The connection to the broker that serves `topic`, following redirects and proxy instructions.
     func brokerConnection(for topic: String) async throws(PulsarError) -> PulsarConnection {
         var connection = try await self.serviceConnection()
+        guard self.configuration.lookup else { return connection }
         var authoritative = false
         for _ in 0...self.configuration.maxLookupRedirects {
             let asked = authoritative

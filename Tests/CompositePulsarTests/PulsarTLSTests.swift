@@ -1,0 +1,80 @@
+import BrokerTestSupport
+import CompositeBroker
+import CompositeCore
+import Logging
+import Testing
+
+@testable import CompositePulsar
+
+/// `pulsar+ssl://` through a real TLS endpoint, with a CA the test makes.
+///
+/// pulsar-lite speaks no TLS, so a TLS terminator relays to it. pulsar-lite also deviates from Apache Pulsar here:
+/// its LOOKUP answer carries no `brokerServiceUrlTls`, which a TLS client needs, so these tests connect with
+/// `lookup = false` (every topic through the service URL). Choosing the TLS URL from a lookup is covered by
+/// `LookupAndEndpointTests`.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct PulsarTLSTests {
+    static let logger = Logger(label: "pulsar-tls-test")
+
+    func configuration(_ terminator: TLSTerminator, trust: String?) -> PulsarClientConfiguration {
+        var configuration = PulsarClientConfiguration(serviceURL: "pulsar+ssl://localhost:\(terminator.port)")
+        configuration.tlsTrustCertificatesFile = trust
+        configuration.lookup = false
+        configuration.operationTimeout = .seconds(3)
+        configuration.maxBackoff = .milliseconds(200)
+        return configuration
+    }
+
+    @Test func publishAndConsumeOverTLSWithTheTestCA() async throws {
+        let server = try PulsarLiteServer()
+        try await server.start()
+        let terminator = try TLSTerminator(upstreamPort: server.port)
+        try await terminator.waitUntilListening()
+        let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)
+        let topic = "persistent://krane/tasks/tls"
+        let id = try await broker.publish(OutgoingMessage(payload: Array("over tls".utf8), key: "k"), to: topic)
+        let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")
+        let message = try await consumer.receive(timeout: .seconds(10))
+        #expect(message.map { String(decoding: $0.payload, as: UTF8.self) } == "over tls")
+        #expect(message?.id == id)
+        await consumer.close()
+        await broker.close()
+    }
+
+    @Test func aCertificateFromAnUntrustedCAIsRefused() async throws {
+        let server = try PulsarLiteServer()
+        try await server.start()
+        let terminator = try TLSTerminator(upstreamPort: server.port)
+        try await terminator.waitUntilListening()
+        // The system trust store does not know the test CA.
+        let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: nil), logger: Self.logger)
+        await #expect {
+            _ = try await broker.publish(OutgoingMessage(payload: [1]), to: "persistent://krane/tasks/tls")
+        } throws: { error in
+            "\(error)".contains("connectionFailed")
+        }
+        await broker.close()
+
+        // The explicit development switch accepts it.
+        var insecure = self.configuration(terminator, trust: nil)
+        insecure.tlsAllowInsecureConnection = true
+        let relaxed = try PulsarBroker(configuration: insecure, logger: Self.logger)
+        _ = try await relaxed.publish(OutgoingMessage(payload: [1]), to: "persistent://krane/tasks/tls")
+        await relaxed.close()
+    }
+
+    @Test func theHostNameMustMatchTheCertificate() async throws {
+        let server = try PulsarLiteServer()
+        try await server.start()
+        let terminator = try TLSTerminator(upstreamPort: server.port, hostname: "broker.example.org")
+        try await terminator.waitUntilListening()
+        // Trusted CA, but the certificate names broker.example.org and the client dials localhost.
+        let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)
+        await #expect {
+            _ = try await broker.publish(OutgoingMessage(payload: [1]), to: "persistent://krane/tasks/tls")
+        } throws: { error in
+            "\(error)".contains("connectionFailed")
+        }
+        await broker.close()
+    }
+}
