@@ -108,7 +108,10 @@ let package = Package(
         // Release-build throughput benchmark: `swift run -c release CompositeBenchmarks`.
         .executableTarget(
             name: "CompositeBenchmarks",
-            dependencies: ["CompositeCore", "CompositeScoring", "CompositeService", "CompositeBroker", "CompositeEmbeddedBroker"],
+            dependencies: [
+                "CompositeCore", "CompositeScoring", "CompositeService", "CompositeBroker", "CompositeEmbeddedBroker",
+                "CompositePulsar", "BrokerTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeCoreTests",

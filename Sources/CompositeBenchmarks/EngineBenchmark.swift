@@ -63,5 +63,15 @@ enum EngineBenchmark {
         print(
             "embedded broker: consume + reduce + publish + acknowledge \(Int(embedded.endToEndRate)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.3f", embedded.endToEndRate / rate))x engine-only)"
         )
+
+        // Through the Pulsar client against pulsar-lite on loopback, with the official client as the baseline.
+        let pulsar = try await PulsarBenchmark.run(stream: embeddedStream, catalog: catalog)
+        print("pulsar (pulsar-lite): official client consume + acknowledge (baseline) \(Int(pulsar.officialConsume)) messages/s")
+        print(
+            "pulsar (pulsar-lite): our client consume + acknowledge \(Int(pulsar.rawConsume)) messages/s (\(String(format: "%.2f", pulsar.rawConsume / pulsar.officialConsume))x baseline)"
+        )
+        print(
+            "pulsar (pulsar-lite): consume + reduce + publish + acknowledge \(Int(pulsar.endToEnd)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.2f", pulsar.endToEnd / pulsar.officialConsume))x baseline)"
+        )
     }
 }

@@ -42,6 +42,29 @@ public enum OfficialPulsarClient {
         }
     }
 
+    /// How fast the official client receives and acknowledges `count` messages of `topics` from the earliest
+    /// position (messages per second, timed inside the client after its first message arrives).
+    public static func consumeRate(serviceURL: String, topics: [String], count: Int) throws -> Double {
+        let script = """
+            import sys, time, pulsar
+            client = pulsar.Client(sys.argv[1], logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+            consumer = client.subscribe(sys.argv[3].split(","), "official-rate",
+                                        initial_position=pulsar.InitialPosition.Earliest)
+            n = int(sys.argv[2])
+            consumer.acknowledge(consumer.receive(10000))
+            start = time.perf_counter()
+            for _ in range(n - 1):
+                consumer.acknowledge(consumer.receive(10000))
+            print((n - 1) / (time.perf_counter() - start))
+            client.close()
+            """
+        let output = try self.python(script, [serviceURL, String(count), topics.joined(separator: ",")])
+        guard let rate = Double(output.split(separator: "\n").last.map(String.init) ?? "") else {
+            throw TestToolError("the official client printed \(output)")
+        }
+        return rate
+    }
+
     @discardableResult
     public static func python(_ script: String, _ arguments: [String], input: String? = nil) throws -> String {
         try TestTools.ensureFetched()
