@@ -56,11 +56,20 @@ let package = Package(
             name: "CompositeEmbeddedBroker",
             dependencies: ["CompositeCore", "CompositeBroker", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
+        // librdkafka's C declarations, for loading the library at run time (no link, no system headers).
+        .target(name: "CRdKafka"),
+        // The Kafka broker adapter: librdkafka wrapper, topic mapping, individual acknowledgements on offsets.
+        .target(
+            name: "CompositeKafka",
+            dependencies: [
+                "CRdKafka", "CompositeCore", "CompositeBroker", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
             dependencies: [
-                "CompositeCore", "CompositeScoring", "CompositeBroker", "CompositeEmbeddedBroker",
+                "CompositeCore", "CompositeScoring", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeKafka",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -84,7 +93,10 @@ let package = Package(
         // Release-build throughput benchmark: `swift run -c release CompositeBenchmarks`.
         .executableTarget(
             name: "CompositeBenchmarks",
-            dependencies: ["CompositeCore", "CompositeScoring", "CompositeService", "CompositeBroker", "CompositeEmbeddedBroker"],
+            dependencies: [
+                "CompositeCore", "CompositeScoring", "CompositeService", "CompositeBroker", "CompositeEmbeddedBroker",
+                "CompositeKafka",
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeCoreTests",
@@ -103,6 +115,7 @@ let package = Package(
                 "CompositeService",
                 "CompositeBroker",
                 "CompositeEmbeddedBroker",
+                "CompositeKafka",
             ],
             swiftSettings: strictSettings),
     ]

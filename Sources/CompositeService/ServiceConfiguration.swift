@@ -1,4 +1,5 @@
 public import CompositeCore
+public import CompositeKafka
 
 /// How `composite-service run` is configured: from the environment, over a `.env` file. Every key and its default
 /// is documented in `.env.example`.
@@ -6,6 +7,7 @@ public struct ServiceConfiguration: Sendable {
     public enum BrokerKind: String, Sendable, Equatable {
         case embedded
         case memory
+        case kafka
     }
 
     public enum LogFormat: String, Sendable, Equatable {
@@ -43,6 +45,9 @@ public struct ServiceConfiguration: Sendable {
     /// `PULSAR_URL`, `PULSAR_TOKEN`: read for the Pulsar broker; the token is never logged.
     public var pulsarURL: String?
     public var pulsarToken: String?
+    /// `KAFKA_BROKERS` (required with `BROKER=kafka`), `KAFKA_LIBRARY`, `KAFKA_TOPIC_TEMPLATE`, `KAFKA_GROUP`,
+    /// `KAFKA_CONFIG_*`: see docs/kafka.md.
+    public var kafka: KafkaConfiguration?
 
     public init() {}
 
@@ -79,10 +84,10 @@ public struct ServiceConfiguration: Sendable {
         var configuration = Self()
         if let broker = value("BROKER") {
             guard let kind = BrokerKind(rawValue: broker) else {
-                if broker == "pulsar" || broker == "kafka" {
-                    throw fail("BROKER", "\"\(broker)\" is not available in this build yet (embedded or memory)")
+                if broker == "pulsar" {
+                    throw fail("BROKER", "\"\(broker)\" is not available in this build yet (embedded, memory or kafka)")
                 }
-                throw fail("BROKER", "must be embedded or memory, got \"\(broker)\"")
+                throw fail("BROKER", "must be embedded, memory or kafka, got \"\(broker)\"")
             }
             configuration.broker = kind
         }
@@ -147,7 +152,48 @@ public struct ServiceConfiguration: Sendable {
         }
         configuration.pulsarURL = value("PULSAR_URL")
         configuration.pulsarToken = value("PULSAR_TOKEN")
+        if configuration.broker == .kafka {
+            configuration.kafka = try Self.kafka(values, value: value, fail: fail)
+        }
         return configuration
+    }
+}
+
+extension ServiceConfiguration {
+    static func kafka(
+        _ values: [String: String],
+        value: (String) -> String?,
+        fail: (String, String) -> ServiceError
+    ) throws(ServiceError) -> KafkaConfiguration {
+        guard let brokers = value("KAFKA_BROKERS") else {
+            throw fail("KAFKA_BROKERS", "is required with BROKER=kafka: the bootstrap servers, host:port[,host:port]")
+        }
+        for server in brokers.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = server.trimmingCharacters(in: " ").split(separator: ":")
+            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port) else {
+                throw fail("KAFKA_BROKERS", "must be host:port[,host:port], got \"\(brokers)\"")
+            }
+        }
+        let mapping: KafkaTopicMapping
+        do {
+            mapping = try KafkaTopicMapping(template: value("KAFKA_TOPIC_TEMPLATE") ?? KafkaTopicMapping.defaultTemplate)
+        } catch {
+            throw fail("KAFKA_TOPIC_TEMPLATE", error.reason)
+        }
+        var properties: [String: String] = [:]
+        let prefix = "KAFKA_CONFIG_"
+        for (key, setting) in values where key.hasPrefix(prefix) && !setting.isEmpty {
+            let suffix = String(key.dropFirst(prefix.count))
+            guard !suffix.isEmpty else { throw fail(key, "names no librdkafka property") }
+            properties[KafkaConfiguration.propertyName(environmentSuffix: suffix)] = setting
+        }
+        return KafkaConfiguration(
+            brokers: brokers.replacing(" ", with: ""),
+            library: value("KAFKA_LIBRARY") ?? KafkaConfiguration.defaultLibrary,
+            topics: mapping,
+            group: value("KAFKA_GROUP"),
+            properties: properties
+        )
     }
 }
 
@@ -160,5 +206,9 @@ extension ServiceConfiguration: CustomStringConvertible {
             + "subscription=\(self.subscription) "
             + "idleSeconds=\(self.idleSeconds) httpPort=\(self.httpPort) "
             + "pulsarToken=\(self.pulsarToken == nil ? "unset" : "<redacted>")"
+            + (self.kafka.map {
+                " kafkaBrokers=\($0.brokers) kafkaLibrary=\($0.library) kafkaTopics=\($0.topics.template) "
+                    + "kafkaGroup=\($0.group ?? self.subscription) kafkaConfig=\($0.properties.keys.sorted())"
+            } ?? "")
     }
 }

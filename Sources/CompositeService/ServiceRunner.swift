@@ -1,6 +1,7 @@
 import CompositeBroker
 import CompositeCore
 import CompositeEmbeddedBroker
+import CompositeKafka
 import Foundation
 public import Logging
 import ServiceLifecycle
@@ -22,12 +23,24 @@ public enum ServiceRunner {
     }
 
     /// Opens the configured broker.
-    public static func openBroker(_ configuration: ServiceConfiguration) throws -> any MessageBroker {
+    public static func openBroker(
+        _ configuration: ServiceConfiguration,
+        logger: Logger = Logger(label: "composite-service")
+    ) throws -> any MessageBroker {
         switch configuration.broker {
         case .memory:
             return InMemoryBroker()
         case .embedded:
             return try self.openEmbeddedBroker(dataDirectory: configuration.dataDirectory)
+        case .kafka:
+            guard let kafka = configuration.kafka else {
+                throw ServiceError(.invalidConfiguration, "invalid configuration: KAFKA_BROKERS is required")
+            }
+            do {
+                return try KafkaBroker(configuration: kafka, logger: logger)
+            } catch {
+                throw ServiceError(.invalidConfiguration, "invalid configuration: \(error)")
+            }
         }
     }
 
@@ -75,6 +88,17 @@ public enum ServiceRunner {
                 )
             }
             progress(messages.count)
+        } else if let kafka = broker as? KafkaBroker {
+            // In order, one delivery-report wait per batch: the idempotent producer keeps each partition's order.
+            for start in stride(from: 0, to: messages.count, by: 1_000) {
+                let batch = messages[start..<min(messages.count, start + 1_000)]
+                _ = try await kafka.publish(
+                    batch.map {
+                        (OutgoingMessage(payload: $0.payload, key: $0.key, publishTime: $0.publishTime), $0.topic)
+                    }
+                )
+                progress(start + batch.count)
+            }
         } else {
             // Networked brokers: one message at a time, each only after the previous receipt, so topic order holds.
             for (index, message) in messages.enumerated() {
@@ -129,5 +153,6 @@ public enum ServiceRunner {
             )
         )
         try await group.run()
+        if let kafka = broker as? KafkaBroker { await kafka.close() }
     }
 }

@@ -35,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "composite-service")
         logger.info("starting", metadata: ["configuration": "\(configuration)"])
         do {
-            let broker = try ServiceRunner.openBroker(configuration)
+            let broker = try ServiceRunner.openBroker(configuration, logger: logger)
             for file in self.publish {
                 let messages = try FixtureReader.read(contents: try TextFile.read(file), fileName: file)
                 try await ServiceRunner.publish(messages, to: broker)
