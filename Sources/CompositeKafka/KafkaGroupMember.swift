@@ -34,6 +34,7 @@ final class KafkaGroupMember: @unchecked Sendable {
     let state = Mutex(State())
     /// Set once: the warning that the broker drops commit metadata was logged.
     let warnedAboutMetadata = Atomic<Bool>(false)
+    /// Set once in `init`; implicitly unwrapped because the client's callbacks need `self` as their opaque pointer.
     private(set) var client: RDKafkaClient!
     private var closed = false
 

@@ -120,6 +120,10 @@ final class KafkaProducer: Sendable {
     /// failure otherwise.
     func publish(_ messages: [(message: OutgoingMessage, topic: String)]) async throws -> [MessageID] {
         guard !messages.isEmpty else { return [] }
+        // Without the polling thread no delivery report would ever arrive.
+        guard self.loop.running.load(ordering: .relaxed) else {
+            throw BrokerError(.closed, topic: messages[0].topic, reason: "the producer is closed")
+        }
         return try await withCheckedThrowingContinuation { continuation in
             let batch = Batch(count: messages.count, continuation: continuation)
             for (index, entry) in messages.enumerated() {

@@ -1,7 +1,8 @@
 import CompositeBroker
 import CompositeCore
-import CompositeKafka
+@testable import CompositeKafka
 import Foundation
+import Logging
 import Testing
 
 /// The Kafka adapter through ``MessageBroker``: against librdkafka's in-process mock cluster (which stores commit
@@ -90,6 +91,21 @@ struct KafkaBrokerTests {
             "\(error)".contains("more than one partition") && "\(error)".contains(Self.kafkaTopic)
         }
         await consumer.close()
+    }
+
+    @Test func startupLogsTheLibraryVersionAndTwoPointTwoIsTheFloor() throws {
+        try TansuServer.fetchTools()
+        let capture = LogCapture()
+        let broker = try KafkaBroker(
+            configuration: KafkaConfiguration(brokers: "127.0.0.1:1", library: TansuServer.library),
+            logger: Logger(label: "test") { _ in capture }
+        )
+        #expect(broker.libraryVersion == "2.16.0")
+        #expect(capture.captured.all.contains { $0.hasPrefix("info librdkafka loaded") && $0.contains("version=2.16.0") })
+        // Debian 12's 2.0.2 (0x020002ff) is below the floor, 2.2.0 and 2.16.0 are not.
+        #expect(!RDKafkaLibrary.isAtLeast(0x0200_02ff, major: 2, minor: 2))
+        #expect(RDKafkaLibrary.isAtLeast(0x0202_00ff, major: 2, minor: 2))
+        #expect(RDKafkaLibrary.isAtLeast(0x0210_00ff, major: 2, minor: 2))
     }
 
     @Test func aMissingLibraryFailsNamingKafkaLibrary() {

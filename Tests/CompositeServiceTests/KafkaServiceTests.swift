@@ -41,6 +41,19 @@ extension ProcessTests {
             return tansu
         }
 
+        /// A generated stream of 200 patients, what replay makes of it, and a Tansu with the topics and an adapter on it.
+        func prepare(_ name: String, seed: UInt64) async throws -> (
+            directory: URL, messages: [FixtureMessage], patients: URL, expected: Set<String>, tansu: TansuServer,
+            broker: KafkaBroker
+        ) {
+            let directory = try temporaryDirectory(name)
+            let (messages, patientFile) = GeneratedStream.make(patients: 200, seed: seed)
+            let patients = try ReplayComparison.writePatients(patientFile, into: directory)
+            let expected = try await ReplayComparison.expected(messages, patients: patients)
+            let tansu = try self.startTansu()
+            return (directory, messages, patients, expected, tansu, try KafkaTestCluster.broker(tansu.brokers))
+        }
+
         /// Reads everything the service published (results and dead letters) through a consumer that never
         /// acknowledges, until `count` distinct records arrived.
         func waitForRecords(
@@ -80,12 +93,7 @@ extension ProcessTests {
         }
 
         @Test func killedMidStreamItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
-            let directory = try temporaryDirectory("kafka-crash")
-            let (messages, patientFile) = GeneratedStream.make(patients: 200, seed: 42)
-            let patients = try ReplayComparison.writePatients(patientFile, into: directory)
-            let expected = try await ReplayComparison.expected(messages, patients: patients)
-            let tansu = try self.startTansu()
-            let broker = try KafkaTestCluster.broker(tansu.brokers)
+            let (directory, messages, patients, expected, tansu, broker) = try await self.prepare("kafka-crash", seed: 42)
             let log = directory.appendingPathComponent("service.log")
             var service = try ServiceProcess(environment: self.environment(tansu, patients: patients), log: log)
             var random = GeneratedStream.Random(state: 11)
@@ -108,12 +116,7 @@ extension ProcessTests {
         }
 
         @Test func twoInstancesShareTwoTenantsThroughRebalancesAndLoseNothing() async throws {
-            let directory = try temporaryDirectory("kafka-rebalance")
-            let (messages, patientFile) = GeneratedStream.make(patients: 200, seed: 5)
-            let patients = try ReplayComparison.writePatients(patientFile, into: directory)
-            let expected = try await ReplayComparison.expected(messages, patients: patients)
-            let tansu = try self.startTansu()
-            let broker = try KafkaTestCluster.broker(tansu.brokers)
+            let (directory, messages, patients, expected, tansu, broker) = try await self.prepare("kafka-rebalance", seed: 5)
             let first = try ServiceProcess(
                 environment: self.environment(tansu, patients: patients),
                 log: directory.appendingPathComponent("first.log")

@@ -121,10 +121,14 @@ final class RDKafkaLibrary: Sendable {
 
     static func string(_ pointer: UnsafePointer<CChar>?) -> String { pointer.map { String(cString: $0) } ?? "" }
 
-    /// Whether the library is at least `major.minor` (from `rd_kafka_version()`, hex 0xMMmmrrxx).
+    /// Whether the library is at least `major.minor`.
     func isAtLeast(major: Int, minor: Int) -> Bool {
-        let version = Int(self.version())
-        return (version >> 24, (version >> 16) & 0xff) >= (major, minor)
+        Self.isAtLeast(Int(self.version()), major: major, minor: minor)
+    }
+
+    /// Whether an `rd_kafka_version()` number (hex 0xMMmmrrxx) is at least `major.minor`.
+    static func isAtLeast(_ version: Int, major: Int, minor: Int) -> Bool {
+        (version >> 24, (version >> 16) & 0xff) >= (major, minor)
     }
 
     /// librdkafka's text for an error code.
