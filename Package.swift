@@ -78,11 +78,21 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings),
+        // librdkafka's C declarations, for loading the library at run time (no link, no system headers).
+        .target(name: "CRdKafka"),
+        // The Kafka broker adapter: librdkafka wrapper, topic mapping, individual acknowledgements on offsets.
+        .target(
+            name: "CompositeKafka",
+            dependencies: [
+                "CRdKafka", "CompositeCore", "CompositeBroker", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
             dependencies: [
                 "CompositeCore", "CompositeScoring", "CompositeBroker", "CompositeEmbeddedBroker", "CompositePulsar",
+                "CompositeKafka",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -110,7 +120,7 @@ let package = Package(
             name: "CompositeBenchmarks",
             dependencies: [
                 "CompositeCore", "CompositeScoring", "CompositeService", "CompositeBroker", "CompositeEmbeddedBroker",
-                "CompositePulsar", "BrokerTestSupport", .product(name: "Logging", package: "swift-log"),
+                "CompositePulsar", "CompositeKafka", "BrokerTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
@@ -148,6 +158,7 @@ let package = Package(
                 "CompositeBroker",
                 "CompositeEmbeddedBroker",
                 "CompositePulsar",
+                "CompositeKafka",
                 "BrokerTestSupport",
             ],
             swiftSettings: strictSettings),

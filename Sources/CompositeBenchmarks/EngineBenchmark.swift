@@ -64,6 +64,17 @@ enum EngineBenchmark {
             "embedded broker: consume + reduce + publish + acknowledge \(Int(embedded.endToEndRate)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.3f", embedded.endToEndRate / rate))x engine-only)"
         )
 
+        // Through Kafka (when a broker is given), on the same tenth of the stream.
+        if let kafka = try await KafkaBenchmark.run(stream: embeddedStream, catalog: catalog) {
+            print("kafka: publish \(Int(kafka.publish)) messages/s (idempotent, acks=all, batches of 1,000)")
+            print("kafka: kcat raw consume \(Int(kafka.kcat)) messages/s (kcat -C -e -q -o beginning, per topic)")
+            print(
+                "kafka: consume + reduce + publish + commit \(Int(kafka.endToEnd)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.3f", kafka.endToEnd / kafka.kcat))x kcat)"
+            )
+        } else {
+            print("kafka: skipped (set KAFKA_BROKERS, or run scripts/kafka-benchmark)")
+        }
+
         // Through the Pulsar client against pulsar-lite on loopback, with the official client as the baseline.
         let pulsar = try await PulsarBenchmark.run(stream: embeddedStream, catalog: catalog)
         print("pulsar (pulsar-lite): official client consume + acknowledge (baseline) \(Int(pulsar.officialConsume)) messages/s")

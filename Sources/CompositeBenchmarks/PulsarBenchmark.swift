@@ -18,6 +18,7 @@ enum PulsarBenchmark {
 
     static func run(stream: [Delivery], catalog: ScorerCatalog) async throws -> Rates {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let logger = Logger(label: "pulsar-benchmark")
         let broker = try PulsarBroker(configuration: PulsarClientConfiguration(serviceURL: server.serviceURL), logger: logger)

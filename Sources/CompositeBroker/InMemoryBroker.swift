@@ -61,6 +61,8 @@ public final class InMemoryBroker: MessageBroker {
         var sequence: UInt64 = 0
         var random: SplitMix64
         var deliveries = 0
+        /// Bumped by ``changeAssignment()``; consumers compare it with the one they started with.
+        var assignment = 0
     }
 
     public let configuration: Configuration
@@ -129,6 +131,12 @@ public final class InMemoryBroker: MessageBroker {
             return generation
         }
         return InMemoryConsumer(broker: self, topics: topics, subscription: subscription, generation: generation)
+    }
+
+    /// Simulates a rebalance (as Kafka's consumer groups have): every consumer's next receive throws
+    /// ``BrokerError/Code/assignmentChanged`` once, then starts again at the first unacknowledged message of each topic.
+    public func changeAssignment() {
+        self.state.withLock { $0.assignment += 1 }
     }
 
     /// Every message published through ``publish(_:to:)`` (not loaded), in publish order across topics.

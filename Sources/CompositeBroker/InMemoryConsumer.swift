@@ -11,15 +11,18 @@ final class InMemoryConsumer: BrokerConsumer {
         var positions: [String: Int] = [:]
         var closed = false
         var pendingDuplicate: BrokerMessage?
+        /// The broker's assignment this cursor's positions belong to.
+        var assignment = 0
     }
 
     let broker: InMemoryBroker
     let topics: [String]
     let subscription: String
     let generation: Int
-    let cursor = Mutex(Cursor())
+    let cursor: Mutex<Cursor>
 
     init(broker: InMemoryBroker, topics: [String], subscription: String, generation: Int) {
+        self.cursor = Mutex(Cursor(assignment: broker.state.withLock { $0.assignment }))
         self.broker = broker
         self.topics = topics
         self.subscription = subscription
@@ -33,6 +36,12 @@ final class InMemoryConsumer: BrokerConsumer {
     private func next() throws -> BrokerMessage? {
         try self.cursor.withLock { cursor -> BrokerMessage? in
             guard !cursor.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
+            let assignment = self.broker.state.withLock { $0.assignment }
+            if assignment != cursor.assignment {
+                // Redeliver from the first unacknowledged message of every topic, as a Kafka rewind does.
+                cursor = Cursor(assignment: assignment)
+                throw BrokerError(.assignmentChanged, reason: "assignment changed")
+            }
             if let duplicate = cursor.pendingDuplicate {
                 cursor.pendingDuplicate = nil
                 return duplicate

@@ -73,7 +73,8 @@ public protocol MessageBroker: Sendable {
 
 /// One connected consumer of a subscription.
 public protocol BrokerConsumer: Sendable {
-    /// The next message, or `nil` when none arrives within `timeout`.
+    /// The next message, or `nil` when none arrives within `timeout`. Throws ``BrokerError/Code/assignmentChanged``
+    /// when the consumer's share of the topics changed; the next call continues with redelivery.
     func receive(timeout: Duration) async throws -> BrokerMessage?
 
     /// Acknowledges messages individually. Acknowledging a message twice, or one already acknowledged, is harmless.
@@ -91,6 +92,10 @@ public struct BrokerError: Error, Sendable, CustomStringConvertible {
         case publishFailed
         case connectionFailed
         case storageFailed
+        /// The broker moved part of the consumer's topics to another consumer, or gave it new ones (a Kafka
+        /// rebalance). Thrown once by ``BrokerConsumer/receive(timeout:)``: the caller drops every state built from
+        /// earlier messages; everything not acknowledged is delivered again.
+        case assignmentChanged
     }
 
     public var code: Code

@@ -38,16 +38,19 @@ public struct CompositeProcessor: Service {
         let metrics = self.metrics
         let logger = self.logger
         var generation = self.scorers.generation
-        let driver = EngineDriver(
-            engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
-            broker: self.broker,
-            consumer: consumer,
-            patients: self.patients,
-            published: { publication in
-                metrics.published(publication)
-                Self.log(publication, logger: logger)
-            }
-        )
+        func makeDriver() -> EngineDriver {
+            EngineDriver(
+                engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
+                broker: self.broker,
+                consumer: consumer,
+                patients: self.patients,
+                published: { publication in
+                    metrics.published(publication)
+                    Self.log(publication, logger: logger)
+                }
+            )
+        }
+        var driver = makeDriver()
         self.metrics.setReady(true, reason: "consuming \(topics.count) topics")
         self.logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: " "))"])
         let clock = ContinuousClock()
@@ -63,7 +66,18 @@ public struct CompositeProcessor: Service {
                 try await driver.replaceScorers(self.scorers.catalog)
                 self.logger.info("scorers reloaded", metadata: ["featureIds": "\(self.scorers.catalog.featureIds)"])
             }
-            if let message = try await consumer.receive(timeout: .milliseconds(100)) {
+            let received: BrokerMessage?
+            do {
+                received = try await consumer.receive(timeout: .milliseconds(100))
+            } catch let error as BrokerError where error.code == .assignmentChanged {
+                // Another instance may now own some of the messages this engine holds: drop everything and rebuild
+                // from redelivery (every unacknowledged message of the new assignment comes again).
+                self.logger.notice("broker assignment changed; rebuilding engine state", metadata: ["reason": "\(error.reason)"])
+                generation = self.scorers.generation
+                driver = makeDriver()
+                continue
+            }
+            if let message = received {
                 self.metrics.consumed(topic: message.topic)
                 try await driver.process(message)
                 lastMessage[message.topic] = clock.now

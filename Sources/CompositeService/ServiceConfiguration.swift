@@ -1,4 +1,5 @@
 public import CompositeCore
+public import CompositeKafka
 
 /// How `composite-service run` is configured: from the environment, over a `.env` file. Every key and its default
 /// is documented in `.env.example`.
@@ -7,6 +8,7 @@ public struct ServiceConfiguration: Sendable {
         case embedded
         case memory
         case pulsar
+        case kafka
     }
 
     public enum LogFormat: String, Sendable, Equatable {
@@ -45,6 +47,9 @@ public struct ServiceConfiguration: Sendable {
     /// broker; the token is never logged.
     public var pulsar = PulsarSettings()
     public var pulsarToken: String? { self.pulsar.token }
+    /// `KAFKA_BROKERS` (required with `BROKER=kafka`), `KAFKA_LIBRARY`, `KAFKA_TOPIC_TEMPLATE`, `KAFKA_GROUP`,
+    /// `KAFKA_CONFIG_*`: see docs/kafka.md.
+    public var kafka: KafkaConfiguration?
 
     public init() {}
 
@@ -81,10 +86,7 @@ public struct ServiceConfiguration: Sendable {
         var configuration = Self()
         if let broker = value("BROKER") {
             guard let kind = BrokerKind(rawValue: broker) else {
-                if broker == "kafka" {
-                    throw fail("BROKER", "\"\(broker)\" is not available in this build yet (embedded, memory or pulsar)")
-                }
-                throw fail("BROKER", "must be embedded, memory or pulsar, got \"\(broker)\"")
+                throw fail("BROKER", "must be embedded, memory, pulsar or kafka, got \"\(broker)\"")
             }
             configuration.broker = kind
         }
@@ -148,7 +150,48 @@ public struct ServiceConfiguration: Sendable {
             configuration.logLevel = level
         }
         configuration.pulsar = try PulsarSettings.load(value: value, fail: fail, required: configuration.broker == .pulsar)
+        if configuration.broker == .kafka {
+            configuration.kafka = try Self.kafka(values, value: value, fail: fail)
+        }
         return configuration
+    }
+}
+
+extension ServiceConfiguration {
+    static func kafka(
+        _ values: [String: String],
+        value: (String) -> String?,
+        fail: (String, String) -> ServiceError
+    ) throws(ServiceError) -> KafkaConfiguration {
+        guard let brokers = value("KAFKA_BROKERS") else {
+            throw fail("KAFKA_BROKERS", "is required with BROKER=kafka: the bootstrap servers, host:port[,host:port]")
+        }
+        for server in brokers.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = server.trimmingCharacters(in: " ").split(separator: ":")
+            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65_535).contains(port) else {
+                throw fail("KAFKA_BROKERS", "must be host:port[,host:port], got \"\(brokers)\"")
+            }
+        }
+        let mapping: KafkaTopicMapping
+        do {
+            mapping = try KafkaTopicMapping(template: value("KAFKA_TOPIC_TEMPLATE") ?? KafkaTopicMapping.defaultTemplate)
+        } catch {
+            throw fail("KAFKA_TOPIC_TEMPLATE", error.reason)
+        }
+        var properties: [String: String] = [:]
+        let prefix = "KAFKA_CONFIG_"
+        for (key, setting) in values where key.hasPrefix(prefix) && !setting.isEmpty {
+            let suffix = String(key.dropFirst(prefix.count))
+            guard !suffix.isEmpty else { throw fail(key, "names no librdkafka property") }
+            properties[KafkaConfiguration.propertyName(environmentSuffix: suffix)] = setting
+        }
+        return KafkaConfiguration(
+            brokers: brokers.replacing(" ", with: ""),
+            library: value("KAFKA_LIBRARY") ?? KafkaConfiguration.defaultLibrary,
+            topics: mapping,
+            group: value("KAFKA_GROUP"),
+            properties: properties
+        )
     }
 }
 
@@ -163,5 +206,9 @@ extension ServiceConfiguration: CustomStringConvertible {
             + (self.broker == .pulsar
                 ? "pulsarURL=\(self.pulsar.url ?? "") subscriptionType=\(self.pulsar.subscriptionType.rawValue) " : "")
             + "pulsarToken=\(self.pulsarToken == nil && self.pulsar.tokenFile == nil ? "unset" : "<redacted>")"
+            + (self.kafka.map {
+                " kafkaBrokers=\($0.brokers) kafkaLibrary=\($0.library) kafkaTopics=\($0.topics.template) "
+                    + "kafkaGroup=\($0.group ?? self.subscription) kafkaConfig=\($0.properties.keys.sorted())"
+            } ?? "")
     }
 }

@@ -1,6 +1,7 @@
 import CompositeBroker
 import CompositeCore
 import CompositeEmbeddedBroker
+import CompositeKafka
 import CompositePulsar
 import Foundation
 public import Logging
@@ -23,7 +24,10 @@ public enum ServiceRunner {
     }
 
     /// Opens the configured broker, logging what the configuration puts at risk.
-    public static func openBroker(_ configuration: ServiceConfiguration, logger: Logger) throws -> any MessageBroker {
+    public static func openBroker(
+        _ configuration: ServiceConfiguration,
+        logger: Logger = Logger(label: "composite-service")
+    ) throws -> any MessageBroker {
         switch configuration.broker {
         case .memory:
             return InMemoryBroker()
@@ -39,6 +43,15 @@ public enum ServiceRunner {
                 )
             } catch {
                 throw ServiceError(.invalidConfiguration, "invalid configuration: PULSAR_URL \(error.reason)")
+            }
+        case .kafka:
+            guard let kafka = configuration.kafka else {
+                throw ServiceError(.invalidConfiguration, "invalid configuration: KAFKA_BROKERS is required")
+            }
+            do {
+                return try KafkaBroker(configuration: kafka, logger: logger)
+            } catch {
+                throw ServiceError(.invalidConfiguration, "invalid configuration: \(error)")
             }
         }
     }
@@ -87,6 +100,17 @@ public enum ServiceRunner {
                 )
             }
             progress(messages.count)
+        } else if let kafka = broker as? KafkaBroker {
+            // In order, one delivery-report wait per batch: the idempotent producer keeps each partition's order.
+            for start in stride(from: 0, to: messages.count, by: 1_000) {
+                let batch = messages[start..<min(messages.count, start + 1_000)]
+                _ = try await kafka.publish(
+                    batch.map {
+                        (OutgoingMessage(payload: $0.payload, key: $0.key, publishTime: $0.publishTime), $0.topic)
+                    }
+                )
+                progress(start + batch.count)
+            }
         } else {
             // Networked brokers: one message at a time, each only after the previous receipt, so topic order holds.
             for (index, message) in messages.enumerated() {
@@ -141,5 +165,6 @@ public enum ServiceRunner {
             )
         )
         try await group.run()
+        if let kafka = broker as? KafkaBroker { await kafka.close() }
     }
 }

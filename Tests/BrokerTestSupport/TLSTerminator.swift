@@ -66,8 +66,12 @@ public final class TLSTerminator: @unchecked Sendable {
         try await TestTools.waitForPort(self.port)
     }
 
-    deinit {
+    public func stop() {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    deinit {
+        self.stop()
         try? FileManager.default.removeItem(at: self.directory)
     }
 }

@@ -34,6 +34,7 @@ struct PulsarInteroperabilityTests {
 
     @Test func officialProducerBatchedAndUnbatchedReachesOurConsumer() async throws {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let topic = "persistent://krane/tasks/interop-in"
         let batched = (0..<40).map { ["payload": "{\"n\":\($0)}", "key": "patient-\($0 % 7)", "properties": ["i": "\($0)"]] as [String: Any] }
@@ -67,6 +68,7 @@ struct PulsarInteroperabilityTests {
 
     @Test func ourPublicationsReachTheOfficialConsumer() async throws {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let topic = "persistent://krane/experiments/interop-out"
         let broker = try self.broker(server)
@@ -95,6 +97,7 @@ struct PulsarInteroperabilityTests {
 
     @Test func individualAcknowledgementsSurviveAReconnectAndABrokerRestart() async throws {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let topic = "persistent://krane/tasks/held"
         let broker = try self.broker(server)
@@ -129,6 +132,7 @@ struct PulsarInteroperabilityTests {
 
     @Test func theConsumerSubscribesAgainWhenTheBrokerComesBack() async throws {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let topic = "persistent://krane/tasks/reconnect"
         var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)

@@ -27,8 +27,10 @@ struct PulsarTLSTests {
 
     @Test func publishAndConsumeOverTLSWithTheTestCA() async throws {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let terminator = try TLSTerminator(upstreamPort: server.port)
+        defer { terminator.stop() }
         try await terminator.waitUntilListening()
         let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)
         let topic = "persistent://krane/tasks/tls"
@@ -43,8 +45,10 @@ struct PulsarTLSTests {
 
     @Test func aCertificateFromAnUntrustedCAIsRefused() async throws {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let terminator = try TLSTerminator(upstreamPort: server.port)
+        defer { terminator.stop() }
         try await terminator.waitUntilListening()
         // The system trust store does not know the test CA.
         let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: nil), logger: Self.logger)
@@ -65,8 +69,10 @@ struct PulsarTLSTests {
 
     @Test func theHostNameMustMatchTheCertificate() async throws {
         let server = try PulsarLiteServer()
+        defer { server.stop() }
         try await server.start()
         let terminator = try TLSTerminator(upstreamPort: server.port, hostname: "broker.example.org")
+        defer { terminator.stop() }
         try await terminator.waitUntilListening()
         // Trusted CA, but the certificate names broker.example.org and the client dials localhost.
         let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)

@@ -70,6 +70,7 @@ extension ProcessTests {
 
         @Test func killedAtRandomPointsItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
             let server = try PulsarLiteServer()
+            defer { server.stop() }
             try await server.start()
             let directory = try temporaryDirectory("pulsar-crash")
             let (messages, patientFile) = GeneratedStream.make(patients: 150, seed: 11)

@@ -13,7 +13,7 @@ extension ProcessTests {
     /// The real binary against the embedded broker: crashes, graceful shutdown, operations endpoints.
     @Suite(.timeLimit(.minutes(5)))
     struct ServiceEndToEndTests {
-        let composites = ServiceProcess.root.appendingPathComponent("composites").path
+        let composites = ReplayComparison.composites
         let subscription = "composite-service"
 
         func environment(data: URL, patients: URL, port: Int = 0) -> [String: String] {
@@ -31,28 +31,9 @@ extension ProcessTests {
             }
         }
 
-        /// What an uninterrupted replay publishes: canonical JSON lines.
         func expected(_ messages: [FixtureMessage], patients: URL) async throws -> Set<String> {
-            var options = ReplayOptions(fixtures: [])
-            options.composites = self.composites
-            let report = try await ReplayRunner.run(
-                messages: messages,
-                catalog: try Self.catalog(self.composites),
-                patients: try JSONLinesPatientDirectory(
-                    contents: try TextFile.read(patients.path),
-                    fileName: patients.path
-                ),
-                options: options
-            )
-            return Set(report.records.map { JSONWriter.string(Self.comparable($0)) })
+            try await ReplayComparison.expected(messages, patients: patients)
         }
-
-        static func catalog(_ directory: String) throws -> ScorerCatalog {
-            ScorerCatalog(try ScorerDirectory.load(directory).registry.scorers.map { $0 as any CompositeScorer })
-        }
-
-        /// A record as replay prints it, canonicalised.
-        static func comparable(_ record: ReplayRecord) -> JSONValue { record.json.canonical }
 
         /// Everything the service published into the broker, as replay records.
         func published(_ broker: EmbeddedBroker) throws -> [ReplayRecord] {
@@ -96,13 +77,13 @@ extension ProcessTests {
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(120))
             while clock.now < deadline {
-                let distinct = Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }).count
+                let distinct = ReplayComparison.distinct(try self.published(broker)).count
                 if try self.unacknowledged(broker).others == 0, distinct >= count { return }
                 #expect(service.isRunning, "the service exited early; see \(service.log.path)")
                 try await Task.sleep(for: .milliseconds(100))
             }
             let unacknowledged = try self.unacknowledged(broker)
-            let distinct = Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }).count
+            let distinct = ReplayComparison.distinct(try self.published(broker)).count
             Issue.record(
                 "the service did not settle within 120 s: \(unacknowledged.others) messages unacknowledged (and \(unacknowledged.proofs) proofs), \(distinct) of \(count) records published, running: \(service.isRunning); log \(service.log.path)"
             )
@@ -134,16 +115,8 @@ extension ProcessTests {
             #expect(try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription) == 0)
         }
 
-        /// Results with the same resultId must be byte-for-byte the same message.
         func expectNoDifferingDuplicates(_ records: [ReplayRecord]) {
-            var byResultId: [String: JSONValue] = [:]
-            for case .result(_, let message) in records {
-                guard let resultId = message["data"]?["resultId"]?.stringValue else { continue }
-                if let earlier = byResultId[resultId] {
-                    #expect(earlier == message, "differing duplicates of \(resultId)")
-                }
-                byResultId[resultId] = message
-            }
+            ReplayComparison.expectNoDifferingDuplicates(records)
         }
 
         @Test func killedAtRandomPointsWhilePublishingItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
@@ -182,11 +155,11 @@ extension ProcessTests {
             try await self.waitUntilSettled(broker, records: expected.count, service: service)
             let published = try self.published(broker)
             #expect(kills >= 5)
-            #expect(Set(published.map { JSONWriter.string(Self.comparable($0)) }) == expected)
+            #expect(ReplayComparison.distinct(published) == expected)
             self.expectNoDifferingDuplicates(published)
             try await self.releaseProofs(broker, service: service)
             #expect(await service.terminate(within: .seconds(5)) == 0)
-            #expect(Set(try self.published(broker).map { JSONWriter.string(Self.comparable($0)) }) == expected)
+            #expect(ReplayComparison.distinct(try self.published(broker)) == expected)
         }
 
         @Test func sigtermDuringABusyStreamExitsZeroWithinFiveSecondsAndLosesNothing() async throws {
@@ -220,7 +193,7 @@ extension ProcessTests {
             try await self.releaseProofs(broker, service: again)
             #expect(await again.terminate(within: .seconds(5)) == 0)
             let published = try self.published(broker)
-            #expect(Set(published.map { JSONWriter.string(Self.comparable($0)) }) == expected)
+            #expect(ReplayComparison.distinct(published) == expected)
             self.expectNoDifferingDuplicates(published)
         }
 

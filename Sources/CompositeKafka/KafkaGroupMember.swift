@@ -1,0 +1,260 @@
+import CRdKafka
+import CompositeBroker
+import CompositeCore
+import Logging
+import Synchronization
+
+/// One librdkafka consumer in one consumer group, with the individual acknowledgements of its assigned partitions.
+///
+/// Every librdkafka call on it (poll, assign, commit, close) happens on the owning ``KafkaConsumer``'s serial
+/// queue; the rebalance callback runs inside `rd_kafka_consumer_poll` on that queue too. Only ``acknowledge(_:)`` comes
+/// from elsewhere, which is why the acknowledgement state sits behind a lock.
+final class KafkaGroupMember: @unchecked Sendable {
+    struct Partition: Hashable {
+        var topic: String
+        var partition: Int32
+    }
+
+    struct State {
+        /// Acknowledgements per assigned partition; nil while a partition has no committed offset and delivered
+        /// nothing yet (its first offset is unknown).
+        var partitions: [Partition: PartitionAcknowledgements?] = [:]
+        /// Partitions with acknowledgements not committed yet.
+        var dirty: Set<Partition> = []
+        /// The assignment changed inside the last poll: the engine must drop its state.
+        var assignmentChanged = false
+        /// Why the assignment cannot be served (a topic with more than one partition).
+        var unsupported: String?
+    }
+
+    let library: RDKafkaLibrary
+    let group: String
+    let metadataLimit: Int
+    let logger: Logger
+    let state = Mutex(State())
+    /// Set once: the warning that the broker drops commit metadata was logged.
+    let warnedAboutMetadata = Atomic<Bool>(false)
+    /// Set once in `init`; implicitly unwrapped because the client's callbacks need `self` as their opaque pointer.
+    private(set) var client: RDKafkaClient!
+    private var closed = false
+
+    init(
+        library: RDKafkaLibrary,
+        group: String,
+        topics: [String],
+        properties: [String: String],
+        metadataLimit: Int,
+        logger: Logger
+    ) throws(KafkaError) {
+        self.library = library
+        self.group = group
+        self.metadataLimit = metadataLimit
+        self.logger = logger
+        let defaults = [
+            "group.id": group, "enable.auto.commit": "false", "enable.auto.offset.store": "false",
+            "auto.offset.reset": "earliest",
+            // A tenant's topics must go to one member together (docs/kafka.md): range over one-partition topics.
+            "partition.assignment.strategy": "range",
+        ]
+        self.client = try RDKafkaClient(
+            library: library,
+            kind: .consumer,
+            configuration: defaults.merging(properties) { _, given in given },
+            opaque: Unmanaged.passUnretained(self).toOpaque(),
+            rebalanceCallback: { _, error, partitions, opaque in
+                guard let opaque, let partitions else { return }
+                Unmanaged<KafkaGroupMember>.fromOpaque(opaque).takeUnretainedValue().rebalance(error, partitions)
+            }
+        )
+        try library.check(library.pollSetConsumer(self.client.handle), "rd_kafka_poll_set_consumer")
+        let list = RDKafkaPartitionList(library: library, capacity: topics.count)
+        for topic in topics { list.add(topic: topic, partition: Int32(CRK_PARTITION_UA)) }
+        try library.check(library.subscribe(self.client.handle, list.pointer), "subscribing group \(group)")
+    }
+
+    deinit {
+        // Closing leaves the group cleanly; its rebalance callback still finds this object alive here.
+        if !self.closed { _ = self.library.consumerClose(self.client.handle) }
+    }
+
+    /// Polls once. Returns a message unless it was already acknowledged; throws when the assignment changed.
+    func poll(timeout milliseconds: Int32) throws(KafkaError) -> RDKafkaMessage? {
+        if let unsupported = self.state.withLock({ $0.unsupported }) {
+            throw KafkaError("consuming group \(self.group)", reason: unsupported)
+        }
+        guard let message = self.library.consumerPoll(self.client.handle, milliseconds) else { return nil }
+        defer { self.library.messageDestroy(message) }
+        if self.state.withLock({ $0.assignmentChanged }) { return nil }
+        let error = message.pointee.err
+        if error == Int32(CRK_RESP_ERR__PARTITION_EOF) { return nil }
+        let topic = message.pointee.rkt.map { self.library.name(of: $0) }
+        guard error == 0 else {
+            // Transport errors are retried inside librdkafka; they are reported, not fatal.
+            self.logger.warning(
+                "kafka consumer error",
+                metadata: ["group": "\(self.group)", "topic": "\(topic ?? "-")", "error": "\(self.library.describe(error))"]
+            )
+            return nil
+        }
+        guard let topic else { return nil }
+        let partition = Partition(topic: topic, partition: message.pointee.partition)
+        let offset = message.pointee.offset
+        let acknowledged = self.state.withLock { state -> Bool in
+            guard let entry = state.partitions[partition] else { return true }  // not ours (any more)
+            guard let known = entry else {
+                state.partitions[partition] = PartitionAcknowledgements(committed: offset)
+                return false
+            }
+            return known.contains(offset)
+        }
+        if acknowledged { return nil }
+        return RDKafkaMessage(message, library: self.library)
+    }
+
+    /// Whether the last poll changed the assignment; clears the flag.
+    func takeAssignmentChange() -> Bool {
+        self.state.withLock { state in
+            defer { state.assignmentChanged = false }
+            return state.assignmentChanged
+        }
+    }
+
+    /// Records acknowledgements of messages on this member's partitions; others are ignored (revoked meanwhile).
+    func acknowledge(_ offsets: [(topic: String, partition: Int32, offset: Int64)]) {
+        self.state.withLock { state in
+            for entry in offsets {
+                let key = Partition(topic: entry.topic, partition: entry.partition)
+                guard case .some(.some(var acknowledgements)) = state.partitions[key] else { continue }
+                acknowledgements.acknowledge(entry.offset)
+                state.partitions[key] = acknowledgements
+                state.dirty.insert(key)
+            }
+        }
+    }
+
+    /// Commits the acknowledgements of `only` (or every dirty partition): the contiguous prefix as the offset, the
+    /// rest in the metadata.
+    func commit(only: Set<Partition>? = nil) throws(KafkaError) {
+        let pending = self.state.withLock { state -> [(Partition, PartitionAcknowledgements)] in
+            let chosen = only.map { state.dirty.intersection($0) } ?? state.dirty
+            state.dirty.subtract(chosen)
+            return chosen.compactMap { key in state.partitions[key].flatMap { $0 }.map { (key, $0) } }
+        }
+        guard !pending.isEmpty else { return }
+        let list = RDKafkaPartitionList(library: self.library, capacity: pending.count)
+        for (key, acknowledgements) in pending {
+            let metadata = acknowledgements.metadata(limit: self.metadataLimit)
+            if !metadata.complete {
+                self.logger.notice(
+                    "acknowledgements beyond the commit metadata bound will be redelivered after a restart",
+                    metadata: ["topic": "\(key.topic)", "partition": "\(key.partition)"]
+                )
+            }
+            list.add(
+                topic: key.topic,
+                partition: key.partition,
+                offset: acknowledgements.committed,
+                metadata: metadata.bytes
+            )
+        }
+        do {
+            try self.library.check(self.library.commit(self.client.handle, list.pointer, 0), "committing \(self.group)")
+            if !self.warnedAboutMetadata.load(ordering: .relaxed),
+                let (key, acknowledgements) = pending.first(where: { !$0.1.ranges.isEmpty })
+            {
+                self.checkMetadataStored(key, acknowledgements)
+            }
+        } catch {
+            // Not committed: try again with the next commit.
+            self.state.withLock { $0.dirty.formUnion(pending.map(\.0)) }
+            throw error
+        }
+    }
+
+    /// Reads one commit back, once per member: a broker that drops commit metadata (Tansu does) keeps only the
+    /// contiguous prefix, so acknowledgements beyond it are redelivered after a restart (docs/kafka.md).
+    private func checkMetadataStored(_ key: Partition, _ acknowledgements: PartitionAcknowledgements) {
+        self.warnedAboutMetadata.store(true, ordering: .relaxed)
+        let list = RDKafkaPartitionList(library: self.library)
+        list.add(topic: key.topic, partition: key.partition)
+        guard self.library.committed(self.client.handle, list.pointer, 10_000) == 0,
+            let stored = list.entries.first, stored.offset == acknowledgements.committed
+        else { return }
+        if PartitionAcknowledgements(committed: stored.offset, metadata: stored.metadata).ranges.isEmpty {
+            self.logger.warning(
+                "the Kafka broker does not store commit metadata: acknowledgements beyond each partition's committed offset are redelivered after a restart or rebalance",
+                metadata: ["group": "\(self.group)"]
+            )
+        }
+    }
+
+    /// Assigns every still-assigned partition again at its committed offset: whatever was delivered and not
+    /// acknowledged comes back (acknowledged offsets above it are skipped by ``poll(timeout:)``).
+    func rewind() throws(KafkaError) {
+        let partitions = self.state.withLock { $0.partitions }
+        try self.assign(partitions)
+    }
+
+    /// Leaves the group after committing.
+    func close() {
+        guard !self.closed else { return }
+        try? self.commit()
+        _ = self.library.consumerClose(self.client.handle)
+        self.closed = true
+    }
+
+    private func assign(_ partitions: [Partition: PartitionAcknowledgements?]) throws(KafkaError) {
+        let list = RDKafkaPartitionList(library: self.library, capacity: partitions.count)
+        for (key, acknowledgements) in partitions {
+            // Without a committed offset, from the beginning (RD_KAFKA_OFFSET_BEGINNING).
+            list.add(topic: key.topic, partition: key.partition, offset: acknowledgements?.committed ?? -2)
+        }
+        try self.library.check(self.library.assign(self.client.handle, list.pointer), "assigning \(self.group)")
+    }
+
+    /// librdkafka's rebalance callback (eager protocol): commit and drop revoked partitions; read assigned ones'
+    /// committed offsets and metadata and start there.
+    private func rebalance(_ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        let given = RDKafkaPartitionList.entries(of: list)
+        self.state.withLock { $0.assignmentChanged = true }
+        do throws(KafkaError) {
+            if error == Int32(CRK_RESP_ERR__ASSIGN_PARTITIONS) {
+                try self.library.check(
+                    self.library.committed(self.client.handle, list, 10_000),
+                    "reading committed offsets of \(self.group)"
+                )
+                var partitions: [Partition: PartitionAcknowledgements?] = [:]
+                for entry in RDKafkaPartitionList.entries(of: list) {
+                    let key = Partition(topic: entry.topic, partition: entry.partition)
+                    partitions[key] =
+                        entry.offset >= 0 ? PartitionAcknowledgements(committed: entry.offset, metadata: entry.metadata) : nil
+                }
+                if let extra = partitions.keys.first(where: { $0.partition != 0 }) {
+                    // More partitions would break topic order, which the engine's watermarks rely on.
+                    self.state.withLock {
+                        $0.unsupported = "topic \(extra.topic) has more than one partition; composite-service needs one partition per tenant topic (docs/kafka.md)"
+                    }
+                }
+                self.state.withLock { $0.partitions = partitions }
+                try self.assign(partitions)
+                self.logger.info(
+                    "kafka partitions assigned",
+                    metadata: ["group": "\(self.group)", "partitions": "\(given.map { "\($0.topic)[\($0.partition)]" })"]
+                )
+            } else {
+                let revoked = Set(given.map { Partition(topic: $0.topic, partition: $0.partition) })
+                try? self.commit(only: revoked)
+                self.state.withLock { state in
+                    for key in revoked { state.partitions.removeValue(forKey: key) }
+                    state.dirty.subtract(revoked)
+                }
+                _ = self.library.assign(self.client.handle, nil)
+                self.logger.info("kafka partitions revoked", metadata: ["group": "\(self.group)", "count": "\(revoked.count)"])
+            }
+        } catch {
+            self.logger.error("kafka rebalance failed", metadata: ["group": "\(self.group)", "error": "\(error)"])
+            _ = self.library.assign(self.client.handle, nil)
+            self.state.withLock { $0.partitions = [:] }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import CompositeBroker
+import CompositeCore
+@testable import CompositeKafka
+import Foundation
+import Logging
+import Testing
+
+/// The Kafka adapter through ``MessageBroker``: against librdkafka's in-process mock cluster (which stores commit
+/// metadata, like Apache Kafka) and against a real Tansu on loopback (which drops it; docs/kafka.md).
+struct KafkaBrokerTests {
+    static let topic = "persistent://krane-staging/tasks/orikami-events"
+    static let kafkaTopic = "krane-staging.tasks.orikami-events"
+
+    /// Publishes ten messages with publish times and a property; checks the receipts.
+    static func publishTen(_ broker: KafkaBroker) async throws {
+        var ids: [MessageID] = []
+        for index in 0..<10 {
+            ids.append(
+                try await broker.publish(
+                    OutgoingMessage(
+                        payload: Array("m\(index)".utf8),
+                        key: index == 0 ? "k" : nil,
+                        properties: ["reason": "r\(index)"],
+                        publishTime: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(index))
+                    ),
+                    to: Self.topic
+                )
+            )
+        }
+        #expect(ids.map(\.entryId) == Array(0..<10))
+        #expect(ids.allSatisfy { $0.partition == 0 })
+    }
+
+    /// Consumes all ten, acknowledges `acknowledged`, closes; a new consumer of the group must receive `expected`.
+    static func restartScenario(
+        _ cluster: KafkaTestCluster,
+        metadataLimit: Int = AcknowledgementMetadata.defaultLimit,
+        acknowledged: [UInt64],
+        expected: [UInt64]
+    ) async throws {
+        try cluster.createTopic(Self.kafkaTopic)
+        let broker = try cluster.broker(metadataLimit: metadataLimit)
+        try await Self.publishTen(broker)
+        let subscription = "test-\(UUID().uuidString.prefix(8))"
+        let first = try await broker.subscribe(topics: [Self.topic], subscription: subscription)
+        let messages = try await KafkaTestCluster.receive(first, count: 10)
+        #expect(messages.map(\.id.entryId) == Array(0..<10))
+        #expect(messages.first?.topic == Self.topic)
+        #expect(messages.map { String(decoding: $0.payload, as: UTF8.self) } == (0..<10).map { "m\($0)" })
+        #expect(messages.map(\.publishTime.millisecondsSinceEpoch) == (0..<10).map { 1_700_000_000_000 + Int64($0) })
+        #expect(messages.first?.key == "k")
+        #expect(messages.last?.properties["reason"] == "r9")
+        try await first.acknowledge(
+            messages.filter { acknowledged.contains($0.id.entryId) }.map { MessageRef(topic: $0.topic, id: $0.id) }
+        )
+        await first.close()
+
+        let second = try await broker.subscribe(topics: [Self.topic], subscription: subscription)
+        let again = try await KafkaTestCluster.receive(second, count: expected.count, settle: .seconds(2))
+        #expect(again.map(\.id.entryId) == expected)
+        await second.close()
+        await broker.close()
+    }
+
+    @Test func mockClusterIndividualAcknowledgementsSurviveAConsumerRestart() async throws {
+        try await Self.restartScenario(
+            try KafkaTestCluster(.mock),
+            acknowledged: [3, 4, 7],
+            expected: [0, 1, 2, 5, 6, 8, 9]
+        )
+    }
+
+    @Test func mockClusterAcknowledgementsBeyondTheMetadataBoundAreRedeliveredNotLost() async throws {
+        // 12 bytes hold "ack1:" and one base64 quantum: the first range only (offset 1); 3, 5, 7 come back.
+        try await Self.restartScenario(
+            try KafkaTestCluster(.mock),
+            metadataLimit: 12,
+            acknowledged: [1, 3, 5, 7],
+            expected: [0, 2, 3, 4, 5, 6, 7, 8, 9]
+        )
+    }
+
+    @Test func aTopicWithMoreThanOnePartitionIsRefusedNamingIt() async throws {
+        let cluster = try KafkaTestCluster(.mock)
+        let broker = try cluster.broker()
+        _ = try await broker.publish(OutgoingMessage(payload: [1]), to: Self.topic)  // auto-created, 4 partitions
+        let consumer = try await broker.subscribe(topics: [Self.topic], subscription: "multi")
+        await #expect {
+            _ = try await KafkaTestCluster.receive(consumer, count: 1, within: .seconds(20))
+        } throws: { error in
+            "\(error)".contains("more than one partition") && "\(error)".contains(Self.kafkaTopic)
+        }
+        await consumer.close()
+    }
+
+    @Test func startupLogsTheLibraryVersionAndTwoPointTwoIsTheFloor() throws {
+        try TansuServer.fetchTools()
+        let capture = LogCapture()
+        let broker = try KafkaBroker(
+            configuration: KafkaConfiguration(brokers: "127.0.0.1:1", library: TansuServer.library),
+            logger: Logger(label: "test") { _ in capture }
+        )
+        #expect(broker.libraryVersion == "2.16.0")
+        #expect(capture.captured.all.contains { $0.hasPrefix("info librdkafka loaded") && $0.contains("version=2.16.0") })
+        // Debian 12's 2.0.2 (0x020002ff) is below the floor, 2.2.0 and 2.16.0 are not.
+        #expect(!RDKafkaLibrary.isAtLeast(0x0200_02ff, major: 2, minor: 2))
+        #expect(RDKafkaLibrary.isAtLeast(0x0202_00ff, major: 2, minor: 2))
+        #expect(RDKafkaLibrary.isAtLeast(0x0210_00ff, major: 2, minor: 2))
+    }
+
+    @Test func aMissingLibraryFailsNamingKafkaLibrary() {
+        #expect {
+            _ = try KafkaBroker(
+                configuration: KafkaConfiguration(brokers: "127.0.0.1:1", library: "/nonexistent/librdkafka.so.1"),
+                logger: .init(label: "test")
+            )
+        } throws: { error in
+            "\(error)".contains("KAFKA_LIBRARY=/nonexistent/librdkafka.so.1")
+        }
+    }
+}
+
+extension ProcessTests {
+    /// The adapter against a real Kafka-protocol broker (Tansu) on loopback.
+    @Suite(.timeLimit(.minutes(3)))
+    struct TansuBrokerTests {
+        @Test func tansuPrefixAcknowledgementsSurviveARestartAndDroppedMetadataOnlyRedelivers() async throws {
+            // Tansu keeps committed offsets but not their metadata: 0-4 stay acknowledged, 7 comes back.
+            try await KafkaBrokerTests.restartScenario(
+                try KafkaTestCluster(.tansu),
+                acknowledged: [0, 1, 2, 3, 4, 7],
+                expected: [5, 6, 7, 8, 9]
+            )
+        }
+    }
+}
