@@ -92,7 +92,7 @@ public final class PulsarBroker: MessageBroker {
                         queue: queue,
                         logger: self.logger
                     )
-                    try await consumer.subscribe()
+                    try await consumer.subscribeRetrying()
                     consumers.append(consumer)
                 }
             }

@@ -22,7 +22,7 @@ public final class PulsarLiteServer: @unchecked Sendable {
         try """
         addr = "127.0.0.1:\(self.port)"
         db_path = "\(self.directory.appendingPathComponent("data").path)"
-        log_level = "warn"
+        log_level = "info"
         [metrics]
         enabled = false
         """.write(to: config, atomically: true, encoding: .utf8)
@@ -49,8 +49,10 @@ public final class PulsarLiteServer: @unchecked Sendable {
         for _ in 0..<100 where process.isRunning { usleep(10_000) }
     }
 
+    /// The broker's log, for failure messages (the directory is kept after the test for this reason).
+    public var logPath: String { self.directory.appendingPathComponent("broker.log").path }
+
     deinit {
         self.stop()
-        try? FileManager.default.removeItem(at: self.directory)
     }
 }

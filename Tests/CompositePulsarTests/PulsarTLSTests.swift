@@ -25,13 +25,21 @@ struct PulsarTLSTests {
         return configuration
     }
 
-    @Test func publishAndConsumeOverTLSWithTheTestCA() async throws {
+    /// pulsar-lite on loopback with a TLS terminator in front of it whose certificate names `hostname`.
+    static func brokerBehindTLS(hostname: String = "localhost") async throws -> (PulsarLiteServer, TLSTerminator) {
         let server = try PulsarLiteServer()
-        defer { server.stop() }
         try await server.start()
-        let terminator = try TLSTerminator(upstreamPort: server.port)
-        defer { terminator.stop() }
+        let terminator = try TLSTerminator(upstreamPort: server.port, hostname: hostname)
         try await terminator.waitUntilListening()
+        return (server, terminator)
+    }
+
+    @Test func publishAndConsumeOverTLSWithTheTestCA() async throws {
+        let (server, terminator) = try await Self.brokerBehindTLS()
+        defer {
+            terminator.stop()
+            server.stop()
+        }
         let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)
         let topic = "persistent://krane/tasks/tls"
         let id = try await broker.publish(OutgoingMessage(payload: Array("over tls".utf8), key: "k"), to: topic)
@@ -44,12 +52,11 @@ struct PulsarTLSTests {
     }
 
     @Test func aCertificateFromAnUntrustedCAIsRefused() async throws {
-        let server = try PulsarLiteServer()
-        defer { server.stop() }
-        try await server.start()
-        let terminator = try TLSTerminator(upstreamPort: server.port)
-        defer { terminator.stop() }
-        try await terminator.waitUntilListening()
+        let (server, terminator) = try await Self.brokerBehindTLS()
+        defer {
+            terminator.stop()
+            server.stop()
+        }
         // The system trust store does not know the test CA.
         let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: nil), logger: Self.logger)
         await #expect {
@@ -68,12 +75,11 @@ struct PulsarTLSTests {
     }
 
     @Test func theHostNameMustMatchTheCertificate() async throws {
-        let server = try PulsarLiteServer()
-        defer { server.stop() }
-        try await server.start()
-        let terminator = try TLSTerminator(upstreamPort: server.port, hostname: "broker.example.org")
-        defer { terminator.stop() }
-        try await terminator.waitUntilListening()
+        let (server, terminator) = try await Self.brokerBehindTLS(hostname: "broker.example.org")
+        defer {
+            terminator.stop()
+            server.stop()
+        }
         // Trusted CA, but the certificate names broker.example.org and the client dials localhost.
         let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)
         await #expect {

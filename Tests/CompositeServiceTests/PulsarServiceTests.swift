@@ -30,36 +30,28 @@ extension ProcessTests {
             defer { Task { await consumer.close() } }
             var records: [ReplayRecord] = []
             while let message = try await consumer.receive(timeout: .milliseconds(1500)) {
-                if message.topic.hasSuffix("-DLQ") {
-                    records.append(
-                        .deadLetter(
-                            topic: message.topic,
-                            reason: message.properties["reason"] ?? "",
-                            raw: String(decoding: message.payload, as: UTF8.self)
-                        )
-                    )
-                } else if let json = try? JSONParser.parse(message.payload), json["name"] == .string("CompositeScoreGenerated") {
-                    records.append(.result(topic: message.topic, message: json))
+                if let record = ReplayComparison.record(topic: message.topic, payload: message.payload, properties: message.properties) {
+                    records.append(record)
                 }
             }
             return records
         }
 
         func distinct(_ records: [ReplayRecord]) -> Set<String> {
-            Set(records.map { JSONWriter.string(ServiceEndToEndTests.comparable($0)) })
+            ReplayComparison.distinct(records)
         }
 
-        func waitForResults(_ broker: PulsarBroker, count: Int, service: ServiceProcess) async throws -> [ReplayRecord] {
+        func waitForResults(_ broker: PulsarBroker, server: PulsarLiteServer, count: Int, service: ServiceProcess) async throws -> [ReplayRecord] {
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(150))
             var records: [ReplayRecord] = []
             while clock.now < deadline {
                 records = try await self.published(broker)
                 if self.distinct(records).count >= count { return records }
-                #expect(service.isRunning, "the service exited early; see \(service.log.path)")
+                #expect(service.isRunning, "the service exited early; see \(service.log.path) and \(server.logPath)")
                 try await Task.sleep(for: .milliseconds(500))
             }
-            Issue.record("only \(self.distinct(records).count) of \(count) records after 150 s; log \(service.log.path)")
+            Issue.record("only \(self.distinct(records).count) of \(count) records after 150 s; logs \(service.log.path), \(server.logPath)")
             return records
         }
 
@@ -74,9 +66,8 @@ extension ProcessTests {
             try await server.start()
             let directory = try temporaryDirectory("pulsar-crash")
             let (messages, patientFile) = GeneratedStream.make(patients: 150, seed: 11)
-            let patients = directory.appendingPathComponent("patients.jsonl")
-            try patientFile.write(to: patients, atomically: true, encoding: .utf8)
-            let expected = try await self.endToEnd.expected(messages, patients: patients)
+            let patients = try ReplayComparison.writePatients(patientFile, into: directory)
+            let expected = try await ReplayComparison.expected(messages, patients: patients)
             #expect(expected.count > 120)
 
             var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
@@ -101,10 +92,10 @@ extension ProcessTests {
                 kills += 1
                 service = try ServiceProcess(environment: self.environment(server, patients: patients), log: log)
             }
-            let published = try await self.waitForResults(broker, count: expected.count, service: service)
+            let published = try await self.waitForResults(broker, server: server, count: expected.count, service: service)
             #expect(kills >= 4)
             #expect(self.distinct(published) == expected)
-            self.endToEnd.expectNoDifferingDuplicates(published)
+            ReplayComparison.expectNoDifferingDuplicates(published)
 
             // Move every tasks watermark past the retention: the proofs are released and the service acknowledges
             // everything. Stopped, its subscription then has nothing left to deliver.

@@ -1,4 +1,5 @@
 import CompositeCore
+import CompositePulsar
 import CompositeService
 import Testing
 
@@ -35,7 +36,7 @@ import Testing
         ([:], "invalid configuration: KRANE_TENANTS is required: the comma-separated Krane tenants to consume"),
         (
             ["KRANE_TENANTS": "a", "BROKER": "rabbit"],
-            #"invalid configuration: BROKER must be embedded, memory or kafka, got "rabbit""#
+            #"invalid configuration: BROKER must be embedded, memory, pulsar or kafka, got "rabbit""#
         ),
         (
             ["KRANE_TENANTS": "a", "LATENESS_SECONDS": "soon"],
@@ -93,9 +94,41 @@ import Testing
         #expect(kafka.properties == ["session.timeout.ms": "6000", "sasl.password": "hunter2"])
         #expect(!configuration.description.contains("hunter2"))
         #expect(try ServiceConfiguration.load(environment: ["KRANE_TENANTS": "a"]).kafka == nil)
-        #expect(throws: ServiceError.self) {
-            try ServiceConfiguration.load(environment: ["KRANE_TENANTS": "a", "BROKER": "pulsar"])
+    }
+
+    @Test(arguments: [
+        (["BROKER": "pulsar"], "PULSAR_URL is required with BROKER=pulsar"),
+        (["PULSAR_URL": "http://pulsar:8080"], #"PULSAR_URL must be pulsar://host:port or pulsar+ssl://host:port, got "http://pulsar:8080""#),
+        (["PULSAR_SUBSCRIPTION_TYPE": "queue"], #"PULSAR_SUBSCRIPTION_TYPE must be one of exclusive, shared, failover, key_shared, got "queue""#),
+        (["PULSAR_TOKEN_FILE": "/nonexistent/token"], #"PULSAR_TOKEN_FILE "/nonexistent/token" is not a readable file"#),
+        (["PULSAR_TLS_TRUST_CERTS": "/nonexistent/ca.pem"], #"PULSAR_TLS_TRUST_CERTS "/nonexistent/ca.pem" is not a readable file"#),
+        (["PULSAR_LOOKUP": "maybe"], #"PULSAR_LOOKUP must be true or false, got "maybe""#),
+    ])
+    func invalidPulsarSettingsNameTheKey(environment: [String: String], message: String) {
+        #expect(throws: ServiceError(.invalidConfiguration, "invalid configuration: " + message)) {
+            try ServiceConfiguration.load(environment: environment.merging(["KRANE_TENANTS": "a"]) { value, _ in value })
         }
+    }
+
+    @Test func pulsarSettingsBecomeTheClientConfigurationAndRiskyOnesWarn() throws {
+        let configuration = try ServiceConfiguration.load(environment: [
+            "KRANE_TENANTS": "a", "BROKER": "pulsar", "PULSAR_URL": "pulsar://broker:6650",
+            "PULSAR_TOKEN": "eyJ.secret", "PULSAR_SUBSCRIPTION_TYPE": "shared", "PULSAR_LOOKUP": "false",
+        ])
+        #expect(configuration.broker == .pulsar)
+        let client = configuration.pulsar.clientConfiguration
+        #expect(client.serviceURL == "pulsar://broker:6650")
+        #expect(client.token == "eyJ.secret")
+        #expect(client.lookup == false)
+        #expect(configuration.pulsar.subscriptionType == .shared)
+        let warnings = configuration.pulsar.warnings.joined(separator: "\n")
+        #expect(warnings.contains("maxUnackedMessagesPerConsumer"))
+        #expect(warnings.contains("clear text"))
+        #expect(!warnings.contains("secret") && !configuration.description.contains("secret"))
+        let quiet = try ServiceConfiguration.load(environment: [
+            "KRANE_TENANTS": "a", "BROKER": "pulsar", "PULSAR_URL": "pulsar+ssl://broker:6651", "PULSAR_TOKEN": "t",
+        ])
+        #expect(quiet.pulsar.warnings.isEmpty, "failover over TLS is the recommended setup")
     }
 
     @Test func malformedDotEnvLinesNameFileAndLine() {

@@ -68,6 +68,23 @@ final class PartitionConsumer: Sendable {
         self.state = Mutex(State(acknowledged: AcknowledgedSet(capacity: 200_000)))
     }
 
+    /// Subscribes, retrying what a fresh connection can fix (a broker restarting, a consumer of a killed process
+    /// still registered) with backoff until the operation timeout.
+    func subscribeRetrying() async throws(PulsarError) {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: self.client.configuration.operationTimeout)
+        var backoff = Backoff(initial: self.client.configuration.initialBackoff, maximum: self.client.configuration.maxBackoff)
+        while true {
+            do {
+                try await self.subscribe()
+                return
+            } catch where error.isRetriable && clock.now < deadline {
+                self.logger.warning("subscribing failed; retrying", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+                try? await Task.sleep(for: min(backoff.next(), deadline - clock.now))
+            }
+        }
+    }
+
     /// Looks the topic up, subscribes (creating the subscription at the earliest message) and grants permits.
     func subscribe() async throws(PulsarError) {
         let connection = try await self.client.brokerConnection(for: self.topic)
