@@ -24,7 +24,7 @@ final class PulsarConsumer: BrokerConsumer {
         do {
             entry = try await self.queue.pop(timeout: timeout)
         } catch {
-            throw BrokerError(.connectionFailed, topic: error.topic, reason: error.description)
+            throw BrokerError(error.code == .closed ? .closed : .connectionFailed, topic: error.topic, reason: error.description)
         }
         guard let entry else { return nil }
         entry.source.consumed(1, epoch: entry.epoch)
