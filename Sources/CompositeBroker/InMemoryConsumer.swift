@@ -4,7 +4,8 @@ import Synchronization
 /// A consumer of an ``InMemoryBroker`` subscription.
 ///
 /// It starts at the first unacknowledged message of each topic, which is how a restarted consumer gets back what it
-/// had not acknowledged.
+/// had not acknowledged. After ``InMemoryBroker/changeAssignment()`` it starts there again and, as the Kafka adapter
+/// does for a rebuilt engine, delivers everything after it, acknowledged messages included.
 final class InMemoryConsumer: BrokerConsumer {
     struct Cursor {
         /// Next position to deliver, per topic.
@@ -13,6 +14,9 @@ final class InMemoryConsumer: BrokerConsumer {
         var pendingDuplicate: BrokerMessage?
         /// The broker's assignment this cursor's positions belong to.
         var assignment = 0
+        /// After an assignment change: only the acknowledged prefix of each topic is skipped, so a rebuilt engine
+        /// reads the same topic suffix (and reaches the same watermarks) as the one it replaced.
+        var replaying = false
     }
 
     let broker: InMemoryBroker
@@ -39,7 +43,7 @@ final class InMemoryConsumer: BrokerConsumer {
             let assignment = self.broker.state.withLock { $0.assignment }
             if assignment != cursor.assignment {
                 // Redeliver from the first unacknowledged message of every topic, as a Kafka rewind does.
-                cursor = Cursor(assignment: assignment)
+                cursor = Cursor(assignment: assignment, replaying: true)
                 throw BrokerError(.assignmentChanged, reason: "assignment changed")
             }
             if let duplicate = cursor.pendingDuplicate {
@@ -53,7 +57,10 @@ final class InMemoryConsumer: BrokerConsumer {
                     let log = state.topics[topic] ?? []
                     let acknowledged = state.subscriptions[topic]?[self.subscription]?.acknowledged ?? []
                     var position = cursor.positions[topic] ?? 0
-                    while position < log.count, acknowledged.contains(log[position].message.id.entryId) {
+                    let skipsAcknowledged = !cursor.replaying || cursor.positions[topic] == nil
+                    while skipsAcknowledged, position < log.count,
+                        acknowledged.contains(log[position].message.id.entryId)
+                    {
                         position += 1
                     }
                     cursor.positions[topic] = position

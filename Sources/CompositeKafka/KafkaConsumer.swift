@@ -7,14 +7,18 @@ import Synchronization
 /// individual acknowledgement emulated on top of committed offsets.
 ///
 /// All librdkafka calls run on one serial dispatch queue, off Swift's cooperative pool. When a rebalance changes the
-/// assignment after messages were delivered, ``receive(timeout:)`` throws ``BrokerError/Code/assignmentChanged``
-/// once: the caller drops everything it built from earlier messages, and the next receive starts every assigned
-/// partition again at its committed offset, skipping acknowledged offsets, so all unacknowledged messages come back.
+/// assignment of a group that delivered messages since the engine was built, ``receive(timeout:)`` throws
+/// ``BrokerError/Code/assignmentChanged`` once: the caller drops everything it built from earlier messages, and the
+/// next receive starts every assigned partition of every group again at its committed offset and delivers everything
+/// from there, the messages the discarded engine acknowledged included, so the new engine reads the same topics
+/// (and reaches the same watermarks) as the one it replaces. A change in a group that delivered nothing to the engine
+/// leaves the engine alone: only that group starts again at its committed offsets.
 final class KafkaConsumer: BrokerConsumer {
     struct State {
         var rewind = false
-        /// Whether anything was delivered since the last rewind (only then does a rebalance matter to the caller).
-        var delivered = false
+        /// The members (indices into ``members``) that delivered a message to the current engine: a rebalance of
+        /// one of them means the engine must be rebuilt; a rebalance of any other does not concern it.
+        var delivered: Set<Int> = []
         var closed = false
         var next = 0
         var lastCommit = ContinuousClock.now
@@ -54,7 +58,10 @@ final class KafkaConsumer: BrokerConsumer {
             return state.rewind
         }
         if rewind {
-            for member in self.members { try self.translating { () throws(KafkaError) in try member.rewind() } }
+            // The caller rebuilt its engine: every group starts again for it, acknowledged messages included.
+            for member in self.members {
+                try self.translating { () throws(KafkaError) in try member.rewind(replay: true) }
+            }
         }
         defer { self.commitIfDue(clock: clock) }
         while true {
@@ -68,24 +75,29 @@ final class KafkaConsumer: BrokerConsumer {
                 let slice = Duration.milliseconds(self.members.count > 1 ? 20 : 100)
                 let waits = offset == self.members.count - 1 && remaining > .zero
                 let milliseconds = waits ? Int32(min(remaining, slice) / .milliseconds(1)) : 0
-                let chosen = self.members[(index + offset) % self.members.count]
+                let chosenIndex = (index + offset) % self.members.count
+                let chosen = self.members[chosenIndex]
                 let message = try self.translating { () throws(KafkaError) in try chosen.poll(timeout: milliseconds) }
                 if chosen.takeAssignmentChange() {
-                    // The poll that changed the assignment may have dropped a message: always start again at the
-                    // committed offsets; the caller only needs to know when it holds earlier deliveries.
+                    // The engine holds messages of this group: it must be rebuilt, and every group rewound for it.
                     let mustTell = self.state.withLock { state in
-                        defer { state.delivered = false }
-                        state.rewind = state.delivered
-                        return state.delivered
+                        guard state.delivered.contains(chosenIndex) else { return false }
+                        state.delivered = []
+                        state.rewind = true
+                        return true
                     }
                     if mustTell {
                         throw BrokerError(.assignmentChanged, reason: "Kafka group \(chosen.group) rebalanced")
                     }
-                    for member in self.members { try self.translating { () throws(KafkaError) in try member.rewind() } }
+                    // Nothing of this group reached the engine, which keeps what it built from the other groups (a
+                    // tenant's state depends on its own group only). The poll that changed the assignment may have
+                    // dropped a message, so this group starts again at its committed offsets; rewinding the others
+                    // would only hand the engine duplicates.
+                    try self.translating { () throws(KafkaError) in try chosen.rewind(replay: false) }
                     continue
                 }
                 if let message {
-                    self.state.withLock { $0.delivered = true }
+                    self.state.withLock { _ = $0.delivered.insert(chosenIndex) }
                     return self.brokerMessage(message)
                 }
             }

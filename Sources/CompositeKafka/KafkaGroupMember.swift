@@ -25,6 +25,12 @@ final class KafkaGroupMember: @unchecked Sendable {
         var assignmentChanged = false
         /// Why the assignment cannot be served (a topic with more than one partition).
         var unsupported: String?
+        /// Set by a rewind for a rebuilt engine: offsets acknowledged in this process are delivered again instead of
+        /// skipped. The fresh engine must read the same topic suffix the discarded one read, acknowledged messages
+        /// included, or it never gets the watermark progress they carried (an acknowledged end-of-stream or unrelated
+        /// message), and composites that wait for a watermark never decide. It stays set: later assignments read
+        /// acknowledgements this process committed for an engine that no longer exists.
+        var replaying = false
     }
 
     let library: RDKafkaLibrary
@@ -105,7 +111,7 @@ final class KafkaGroupMember: @unchecked Sendable {
                 state.partitions[partition] = PartitionAcknowledgements(committed: offset)
                 return false
             }
-            return known.contains(offset)
+            return !state.replaying && known.contains(offset)
         }
         if acknowledged { return nil }
         return RDKafkaMessage(message, library: self.library)
@@ -189,9 +195,17 @@ final class KafkaGroupMember: @unchecked Sendable {
     }
 
     /// Assigns every still-assigned partition again at its committed offset: whatever was delivered and not
-    /// acknowledged comes back (acknowledged offsets above it are skipped by ``poll(timeout:)``).
-    func rewind() throws(KafkaError) {
-        let partitions = self.state.withLock { $0.partitions }
+    /// acknowledged comes back. With `replay` (the engine was rebuilt) the acknowledged offsets above it come back
+    /// too, from then on; otherwise ``poll(timeout:)`` skips them.
+    ///
+    /// A member without partitions is left alone: it has nothing to rewind, and an `rd_kafka_assign` while its own
+    /// rebalance waits in the queue would be taken as the answer to that rebalance.
+    func rewind(replay: Bool) throws(KafkaError) {
+        let partitions = self.state.withLock { state in
+            if replay { state.replaying = true }
+            return state.partitions
+        }
+        guard !partitions.isEmpty else { return }
         try self.assign(partitions)
     }
 

@@ -80,6 +80,57 @@ struct KafkaBrokerTests {
         )
     }
 
+    /// A rebalance (simulated by flagging the member, as its rebalance callback does) after deliveries: the engine is
+    /// rebuilt, and the new one must read the partition from its committed offset again, acknowledged messages
+    /// included, or it never sees the watermark progress they carried (an acknowledged end-of-stream).
+    @Test func mockClusterARebuildAfterARebalanceRedeliversAcknowledgedOffsetsAboveTheCommittedOne() async throws {
+        let cluster = try KafkaTestCluster(.mock)
+        try cluster.createTopic(Self.kafkaTopic)
+        let broker = try cluster.broker()
+        try await Self.publishTen(broker)
+        let consumer = try await broker.subscribe(topics: [Self.topic], subscription: "rebuild")
+        let messages = try await KafkaTestCluster.receive(consumer, count: 10)
+        #expect(messages.map(\.id.entryId) == Array(0..<10))
+        try await consumer.acknowledge(
+            messages.filter { [0, 1, 3, 4, 7].contains($0.id.entryId) }.map { MessageRef(topic: $0.topic, id: $0.id) }
+        )
+        let kafka = try #require(consumer as? KafkaConsumer)
+        kafka.members[0].state.withLock { $0.assignmentChanged = true }
+        await #expect { _ = try await consumer.receive(timeout: .milliseconds(100)) } throws: { error in
+            (error as? BrokerError)?.code == .assignmentChanged
+        }
+        let again = try await KafkaTestCluster.receive(consumer, count: 8, settle: .seconds(2))
+        #expect(again.map(\.id.entryId) == Array(2..<10))
+        await consumer.close()
+        await broker.close()
+    }
+
+    /// The other tenant's group getting its assignment while only this one delivered: the engine is kept (no throw)
+    /// and nothing is delivered twice.
+    @Test func mockClusterARebalanceOfAGroupThatDeliveredNothingLeavesTheEngineAlone() async throws {
+        let cluster = try KafkaTestCluster(.mock)
+        let other = "persistent://krane-staging/tasks/radboud-events"
+        try cluster.createTopic(Self.kafkaTopic)
+        try cluster.createTopic("krane-staging.tasks.radboud-events")
+        let broker = try cluster.broker()
+        try await Self.publishTen(broker)
+        let consumer = try await broker.subscribe(topics: [Self.topic, other], subscription: "keep")
+        let messages = try await KafkaTestCluster.receive(consumer, count: 10)
+        #expect(messages.map(\.id.entryId) == Array(0..<10))
+        let kafka = try #require(consumer as? KafkaConsumer)
+        let radboud = try #require(kafka.members.first { $0.group.hasSuffix(".radboud") })
+        radboud.state.withLock { $0.assignmentChanged = true }
+        var extra: [BrokerMessage] = []
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(2))
+        while clock.now < deadline {
+            if let message = try await consumer.receive(timeout: .milliseconds(100)) { extra.append(message) }
+        }
+        #expect(extra.isEmpty)
+        await consumer.close()
+        await broker.close()
+    }
+
     @Test func aTopicWithMoreThanOnePartitionIsRefusedNamingIt() async throws {
         let cluster = try KafkaTestCluster(.mock)
         let broker = try cluster.broker()

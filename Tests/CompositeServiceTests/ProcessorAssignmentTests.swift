@@ -51,6 +51,68 @@ struct ProcessorAssignmentTests {
         ReplayComparison.expectNoDifferingDuplicates(records())
     }
 
+    /// The engine acknowledges an unrelated message at once, even when it carried its topic's watermark far ahead. A
+    /// rebuilt engine must get that progress back from the redelivery, or composites that wait for the watermark
+    /// (expired ones) never decide: here each experiments topic's end-of-stream is acknowledged before the rebuild, as
+    /// when one instance read a tenant's experiments topic to its end before its other group was assigned.
+    @Test func aRebuiltEngineGetsBackTheWatermarksOfAcknowledgedMessages() async throws {
+        let directory = try temporaryDirectory("assignment-watermark")
+        let (messages, patientFile) = GeneratedStream.make(patients: 120, seed: 3)
+        let patients = try ReplayComparison.writePatients(patientFile, into: directory)
+        let expected = try await ReplayComparison.expected(messages, patients: patients)
+        let broker = InMemoryBroker()
+        let configuration = try ServiceConfiguration.load(environment: [
+            "KRANE_TENANTS": GeneratedStream.tenants.joined(separator: ","), "BROKER": "memory",
+            "COMPOSITES_DIR": ReplayComparison.composites, "IDLE_SECONDS": "86400", "HTTP_PORT": "0",
+        ])
+        var logger = Logger(label: "assignment-test")
+        logger.logLevel = .warning
+        let metrics = ServiceMetrics()
+        let processor = CompositeProcessor(
+            configuration: configuration,
+            broker: broker,
+            patients: try JSONLinesPatientDirectory(contents: patientFile, fileName: patients.path),
+            scorers: try ScorerSource(directory: ReplayComparison.composites, metrics: metrics, logger: logger),
+            metrics: metrics,
+            logger: logger
+        )
+        let running = Task { try await processor.run() }
+        defer { running.cancel() }
+        func records() -> [ReplayRecord] {
+            broker.publishedMessages.compactMap {
+                ReplayComparison.record(topic: $0.topic, payload: $0.payload, properties: $0.properties)
+            }
+        }
+        // The experiments topics to their end-of-stream, the tasks topics only to their first half: the engine
+        // acknowledges the end-of-stream messages while composites still wait for tasks.
+        let tasks = messages.filter { $0.topic.contains("/tasks/") }
+        let firstHalf = Set(tasks[..<(tasks.count / 2)])
+        let early = messages.filter { !$0.topic.contains("/tasks/") || firstHalf.contains($0) }
+        try await ServiceRunner.publish(early, to: broker)
+        let experiments = GeneratedStream.tenants.map {
+            "persistent://\(GeneratedStream.brokerTenant)/experiments/\($0)-events"
+        }
+        func endOfStreamAcknowledged() -> Bool {
+            experiments.allSatisfy { topic in
+                !broker.unacknowledged(topic: topic, subscription: configuration.subscription).contains {
+                    String(decoding: $0.payload, as: UTF8.self).contains("EndOfStream")
+                }
+            }
+        }
+        let clock = ContinuousClock()
+        var deadline = clock.now.advanced(by: .seconds(60))
+        while !endOfStreamAcknowledged(), clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(endOfStreamAcknowledged())
+        broker.changeAssignment()
+        try await ServiceRunner.publish(Array(tasks[(tasks.count / 2)...]), to: broker)
+        deadline = clock.now.advanced(by: .seconds(60))
+        while ReplayComparison.distinct(records()) != expected, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(ReplayComparison.distinct(records()) == expected)
+        ReplayComparison.expectNoDifferingDuplicates(records())
+    }
+
     @Test func inMemoryConsumersThrowOnceAndThenRedeliverWhatWasNotAcknowledged() async throws {
         let broker = InMemoryBroker()
         for index in 0..<3 { _ = try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: "t") }
@@ -63,5 +125,20 @@ struct ProcessorAssignmentTests {
         var again: [UInt8] = []
         while let message = try await consumer.receive(timeout: .milliseconds(10)) { again += message.payload }
         #expect(again == [1, 2])
+    }
+
+    @Test func afterAnAssignmentChangeAcknowledgedMessagesAfterTheFirstUnacknowledgedComeAgain() async throws {
+        let broker = InMemoryBroker()
+        for index in 0..<4 { _ = try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: "t") }
+        let consumer = try await broker.subscribe(topics: ["t"], subscription: "s")
+        for _ in 0..<4 {
+            let message = try #require(try await consumer.receive(timeout: .milliseconds(10)))
+            if message.payload != [1] { try await consumer.acknowledge([MessageRef(topic: "t", id: message.id)]) }
+        }
+        broker.changeAssignment()
+        await #expect(throws: BrokerError.self) { _ = try await consumer.receive(timeout: .milliseconds(10)) }
+        var again: [UInt8] = []
+        while let message = try await consumer.receive(timeout: .milliseconds(10)) { again += message.payload }
+        #expect(again == [1, 2, 3])
     }
 }
