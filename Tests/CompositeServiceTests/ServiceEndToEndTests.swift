@@ -89,6 +89,27 @@ extension ProcessTests {
             )
         }
 
+        /// The end of the input, as replay's end of input (+infinity watermarks): a far-future message on every topic.
+        /// A restarted engine knows only the watermarks of what was redelivered (unrelated messages that had moved them
+        /// were acknowledged at once); in production idle topics then advance with the wall clock, off in these tests.
+        func endInput(_ broker: EmbeddedBroker) throws {
+            // 2100: before the proofs' release (2200), so that proofs read after it still see their retention pass.
+            let later = Timestamp(millisecondsSinceEpoch: 4_102_444_800_000)  // 2100-01-01
+            _ = try broker.publish(
+                self.topics.map { topic in
+                    EmbeddedBroker.Record(
+                        message: OutgoingMessage(
+                            payload: Array(
+                                #"{"name":"EndOfStream","version":"v2","tenant":"\#(TenantTopic(topic)!.kraneTenant)","data":{}}"#.utf8
+                            )
+                        ),
+                        topic: topic,
+                        publishTime: later
+                    )
+                }
+            )
+        }
+
         /// Moves the tasks watermarks past the decided retention: the proofs are released, nothing stays unacknowledged.
         func releaseProofs(_ broker: EmbeddedBroker, service: ServiceProcess) async throws {
             let later = Timestamp(millisecondsSinceEpoch: 7_258_118_400_000)  // 2200-01-01
@@ -152,6 +173,7 @@ extension ProcessTests {
                 kills += 1
                 service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
             }
+            try self.endInput(broker)
             try await self.waitUntilSettled(broker, records: expected.count, service: service)
             let published = try self.published(broker)
             #expect(kills >= 5)
@@ -189,6 +211,7 @@ extension ProcessTests {
             #expect(clock.now - started < .seconds(5))
 
             let again = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
+            try self.endInput(broker)
             try await self.waitUntilSettled(broker, records: expected.count, service: again)
             try await self.releaseProofs(broker, service: again)
             #expect(await again.terminate(within: .seconds(5)) == 0)
