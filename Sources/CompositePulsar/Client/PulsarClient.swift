@@ -21,7 +21,10 @@ public actor PulsarClient {
     private let tlsContext: NIOSSLContext?
     private var pool: [PoolKey: Task<PulsarConnection, any Error>] = [:]
     private var partitionCounts: [String: Int] = [:]
-    private var nextHandleID: UInt64 = 0
+    /// Producer and consumer ids only need to be unique per connection in Pulsar, but some Pulsar-protocol brokers
+    /// (pulsar-lite) scope them to the broker and keep those of a killed client's dead connection, refusing a new
+    /// client's same ids. A random start per client avoids colliding with any earlier process.
+    private var nextHandleID = UInt64.random(in: 0..<(1 << 48))
     private var closed = false
 
     public init(
