@@ -20,6 +20,11 @@ enum GeneratedStream {
         }
     }
 
+    /// An unrelated message that, published far in the future, moves its topic's watermark past the whole stream.
+    static func endOfStream(tenant: String) -> [UInt8] {
+        Array(#"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8)
+    }
+
     static func make(patients: Int, seed: UInt64) -> (messages: [FixtureMessage], patientFile: String) {
         var random = Random(state: seed)
         var events: [(seconds: Int64, topic: String, payload: String)] = []
@@ -80,7 +85,7 @@ enum GeneratedStream {
                 events.append(
                     (
                         far, "persistent://\(self.brokerTenant)/\(kind)/\(tenant)-events",
-                        #"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#
+                        String(decoding: Self.endOfStream(tenant: tenant), as: UTF8.self)
                     )
                 )
             }

@@ -105,7 +105,7 @@ extension ProcessTests {
                 let tenant = TenantTopic(topic)!.kraneTenant
                 _ = try await broker.publish(
                     OutgoingMessage(
-                        payload: Array(#"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8),
+                        payload: GeneratedStream.endOfStream(tenant: tenant),
                         publishTime: Timestamp(millisecondsSinceEpoch: 4_102_444_800_000)  // 2100-01-01
                     ),
                     to: topic
@@ -121,7 +121,7 @@ extension ProcessTests {
             for tenant in GeneratedStream.tenants {
                 _ = try await broker.publish(
                     OutgoingMessage(
-                        payload: Array(#"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8),
+                        payload: GeneratedStream.endOfStream(tenant: tenant),
                         publishTime: Timestamp(millisecondsSinceEpoch: 7_258_118_400_000)  // 2200-01-01
                     ),
                     to: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events"

@@ -99,9 +99,7 @@ extension ProcessTests {
                 self.topics.map { topic in
                     EmbeddedBroker.Record(
                         message: OutgoingMessage(
-                            payload: Array(
-                                #"{"name":"EndOfStream","version":"v2","tenant":"\#(TenantTopic(topic)!.kraneTenant)","data":{}}"#.utf8
-                            )
+                            payload: GeneratedStream.endOfStream(tenant: TenantTopic(topic)!.kraneTenant)
                         ),
                         topic: topic,
                         publishTime: later
@@ -117,9 +115,7 @@ extension ProcessTests {
                 GeneratedStream.tenants.map { tenant in
                     EmbeddedBroker.Record(
                         message: OutgoingMessage(
-                            payload: Array(
-                                #"{"name":"EndOfStream","version":"v2","tenant":"\#(tenant)","data":{}}"#.utf8
-                            )
+                            payload: GeneratedStream.endOfStream(tenant: tenant)
                         ),
                         topic: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events",
                         publishTime: later
