@@ -59,7 +59,7 @@ public enum TestTools {
     }
 
     /// Waits until something accepts TCP connections on `port`.
-    public static func waitForPort(_ port: Int, timeout: Duration = .seconds(20)) async throws {
+    public static func waitForPort(_ port: Int, timeout: Duration = hangBound) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
@@ -76,6 +76,27 @@ public enum TestTools {
             try await Task.sleep(for: .milliseconds(30))
         }
         throw TestToolError("nothing listens on 127.0.0.1:\(port) after \(timeout)")
+    }
+}
+
+extension TestTools {
+    /// The bound for waits that only guard against hangs: long enough that a loaded machine never reaches it.
+    public static let hangBound = Duration.seconds(60)
+
+    /// Polls `condition` until it holds; throws, naming `what`, if it still does not after `timeout`. Tests wait on
+    /// the condition itself rather than on a fixed delay, so that a slow machine only makes them slower.
+    public static func waitUntil(
+        _ what: @autoclosure () -> String,
+        timeout: Duration = hangBound,
+        poll: Duration = .milliseconds(20),
+        _ condition: () async throws -> Bool
+    ) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while try await !condition() {
+            guard clock.now < deadline else { throw TestToolError("\(what()) did not happen within \(timeout)") }
+            try await Task.sleep(for: poll)
+        }
     }
 }
 

@@ -101,7 +101,8 @@ import Testing
         let federation = TestFederation(threshold: 0)
         let broker = InMemoryBroker()
         let pooled = try self.seed(federation, broker: broker, seed: 3)
-        let outcome = try await self.summarize(federation, broker: broker, running: ["site-b"], timeout: .seconds(5))
+        // c's absence costs the whole timeout; b's answer must fit in it however loaded the machine, hence the default.
+        let outcome = try await self.summarize(federation, broker: broker, running: ["site-b"])
         #expect(outcome.missing == ["site-c"])
         let expected = pooled.filter { !$0.resultID.hasPrefix("site-c") }
         try expectEqual(outcome.summary, FeatureStatistics.compute(expected, binning: ScoreBinning()))

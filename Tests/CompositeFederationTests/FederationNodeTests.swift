@@ -13,15 +13,15 @@ import Testing
         #expect(a.role == .aggregator && b.role == .default)
         #expect(a.participants.map(\.name) == ["site-b", "site-c"])
         try await withRunning(nodes) {
-            let ready = try await a.readyCheck(interval: .milliseconds(200), timeout: .seconds(10))
+            let ready = try await a.readyCheck(interval: .milliseconds(200), timeout: Wait.bound)
             #expect(ready == ["site-b": true, "site-c": true])
 
             let sent = try await a.send(
                 to: ["site-b", "site-c"],
                 category: "question",
                 body: .string("ready?"),
-                timeout: .seconds(10),
-                attemptTimeout: .seconds(5)
+                timeout: Wait.bound,
+                attemptTimeout: Wait.bound
             )
             #expect(sent.acknowledged == ["site-b", "site-c"] && sent.notAcknowledged.isEmpty)
 
@@ -30,7 +30,7 @@ import Testing
                 let question = try await node.awaitMessages(
                     from: ["site-a"],
                     category: "question",
-                    timeout: .seconds(10)
+                    timeout: Wait.bound
                 )
                 let message = try #require(question["site-a"]?.first)
                 #expect(message.body == .string("ready?"))
@@ -40,14 +40,14 @@ import Testing
                     body: .string("yes from \(node.id)"),
                     encrypted: true,
                     inReplyTo: message.id,
-                    timeout: .seconds(10)
+                    timeout: Wait.bound
                 )
             }
             let answers = try await a.awaitMessages(
                 from: ["site-b", "site-c"],
                 category: "question",
                 messageID: sent.messageID,
-                timeout: .seconds(10)
+                timeout: Wait.bound
             )
             #expect(answers["site-b"]?.map(\.body) == [.string("yes from site-b")])
             #expect(answers["site-c"]?.first?.encrypted == true)
@@ -59,10 +59,10 @@ import Testing
                 to: ["site-c"],
                 category: "ping",
                 body: .null,
-                timeout: .seconds(10),
-                responseTimeout: .seconds(10)
+                timeout: Wait.bound,
+                responseTimeout: Wait.bound
             )
-            let ping = try await c.awaitMessages(from: ["site-b"], category: "ping", timeout: .seconds(10))
+            let ping = try await c.awaitMessages(from: ["site-b"], category: "ping", timeout: Wait.bound)
             let request = try #require(ping["site-b"]?.first)
             _ = try await c.send(to: ["site-b"], category: "ping", body: .string("pong"), inReplyTo: request.id)
             #expect(try await responses["site-c"]?.map(\.body) == [.string("pong")])
@@ -78,7 +78,7 @@ import Testing
             await #expect(throws: FederationError.self) { try await a.reportProgress(30) }
             await #expect(throws: FederationError.self) { try await a.reportProgress(101) }
             #expect(await a.progress == 40)
-            let finished = try await a.analysisFinished()
+            let finished = try await a.analysisFinished(timeout: Wait.bound)
             #expect(finished.acknowledged == ["site-b", "site-c"])
             #expect(await a.isFinished)
             #expect(await a.progress == 100)
@@ -103,7 +103,7 @@ import Testing
                 category: "work",
                 body: .number(.integer(7)),
                 maxAttempts: 3,
-                timeout: .seconds(20),
+                timeout: Wait.bound,
                 attemptTimeout: .milliseconds(500)
             )
             #expect(sent.acknowledged == ["site-b"])
@@ -119,7 +119,8 @@ import Testing
         let broker = try TestBroker.embedded.make()
         let a = try federation.node("site-a", broker: broker)
         try await withRunning([a]) {
-            // b is down: the message waits, unacknowledged, on its inbox topic.
+            // b is down: the message waits, unacknowledged, on its inbox topic. (No receipt can come from a node that
+            // is not running, so the short timeout only bounds how long this takes, never the verdict.)
             let first = try await a.send(
                 to: ["site-b"],
                 category: "work",
@@ -135,10 +136,10 @@ import Testing
                     to: ["site-b"],
                     category: "work",
                     body: .string("live"),
-                    timeout: .seconds(10)
+                    timeout: Wait.bound
                 )
                 #expect(second.acknowledged == ["site-b"])
-                let received = try await b.awaitMessages(from: ["site-a"], category: "work", timeout: .seconds(10))
+                let received = try await b.awaitMessages(from: ["site-a"], category: "work", timeout: Wait.bound)
                 #expect(received["site-a"]?.map(\.body) == [.string("queued"), .string("live")])
             }
         }
@@ -148,29 +149,39 @@ import Testing
         let federation = TestFederation()
         let broker = InMemoryBroker()
         let nodes = try federation.nodes(broker: broker)
-        // Only a and b run; c is down.
-        try await withRunning([nodes[0], nodes[1]]) {
-            let sent = try await nodes[0].send(
+        // Only a and b run; c is down. c's verdict costs the whole timeout, so it is as short as b's receipt allows
+        // on a loaded machine: a late receipt from the first attempt still counts during the second, so b has all
+        // 20 s; the ready check runs alongside, not after, and retries b every second for 15 s.
+        let (sent, ready) = try await withRunning([nodes[0], nodes[1]]) {
+            async let sent = nodes[0].send(
                 to: ["site-b", "site-c"],
                 category: "work",
                 body: .null,
                 maxAttempts: 2,
-                timeout: .seconds(2),
-                attemptTimeout: .milliseconds(300)
+                timeout: .seconds(20),
+                attemptTimeout: .seconds(10)
             )
-            #expect(sent.acknowledged == ["site-b"] && sent.notAcknowledged == ["site-c"])
-            let ready = try await nodes[0].readyCheck(interval: .milliseconds(100), timeout: .milliseconds(500))
-            #expect(ready == ["site-b": true, "site-c": false])
+            async let ready = nodes[0].readyCheck(interval: .seconds(1), timeout: .seconds(15))
+            return try await (sent, ready)
         }
+        #expect(sent.acknowledged == ["site-b"] && sent.notAcknowledged == ["site-c"])
+        #expect(ready == ["site-b": true, "site-c": false])
+        // Reported only after all attempts: both went to c's inbox, the same message each time.
+        let inbox = federation.configurations["site-c"]!.inboxTopic(for: "site-c")
+        let attempts = try broker.publishedMessages.filter { $0.topic == inbox }
+            .map { try FederationEnvelope.decode($0.payload) }
+            .filter { $0.category == "work" }
+        #expect(attempts.map(\.id) == [sent.messageID, sent.messageID])
     }
 
     @Test(arguments: TestBroker.allCases)
     func tamperedReplayedAndUnknownMessagesAreRejectedAndCounted(_ kind: TestBroker) async throws {
         let federation = TestFederation()
         let broker = try kind.make()
-        let nodes = try federation.nodes(broker: broker)
-        let inbox = federation.configurations["site-b"]!.inboxTopic(for: "site-b")
         let now = FederationNode.systemClock()
+        // The nodes' clock stands still: "stale" and "fresh" do not depend on how long the machine takes.
+        let nodes = try federation.names.map { try federation.node($0, broker: broker, now: { now }) }
+        let inbox = federation.configurations["site-b"]!.inboxTopic(for: "site-b")
         func envelope(from sender: String, keys: NodePrivateKeys, id: String) throws -> FederationEnvelope {
             var envelope = FederationEnvelope(
                 id: id,
@@ -195,11 +206,9 @@ import Testing
             _ = try await broker.publish(OutgoingMessage(payload: bytes), to: inbox)
         }
         try await withRunning(nodes) {
-            let received = try await nodes[1].awaitMessages(from: ["site-a"], category: "work", timeout: .seconds(10))
+            let received = try await nodes[1].awaitMessages(from: ["site-a"], category: "work", timeout: Wait.bound)
             #expect(received["site-a"]?.map(\.id) == ["genuine"])
-            for _ in 0..<1_000 where await nodes[1].rejections.values.reduce(0, +) < 4 {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            try await Wait.until("four rejections") { await nodes[1].rejections.values.reduce(0, +) >= 4 }
             #expect(await nodes[1].rejections == [.badSignature: 1, .replay: 1, .unknownSender: 1, .stale: 1])
             #expect(await nodes[1].messages(status: .unread).isEmpty)
         }
@@ -215,7 +224,7 @@ import Testing
                 category: "secret",
                 body: .string("for b only"),
                 encrypted: true,
-                timeout: .seconds(10)
+                timeout: Wait.bound
             )
         }
         // c copies the ciphertext from b's inbox topic into its own: it is not addressed to c, and even with the
@@ -242,9 +251,7 @@ import Testing
         _ = try await broker.publish(OutgoingMessage(payload: copy.payload), to: inboxC)
         _ = try await broker.publish(OutgoingMessage(payload: envelope.encoded()), to: inboxC)
         try await withRunning([nodes[2]]) {
-            for _ in 0..<1_000 where await nodes[2].rejections.values.reduce(0, +) < 2 {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            try await Wait.until("two rejections") { await nodes[2].rejections.values.reduce(0, +) >= 2 }
         }
         #expect(await nodes[2].rejections == [.notAddressed: 1, .badSignature: 1])
         #expect(await nodes[2].messages(status: .unread).isEmpty)

@@ -141,3 +141,23 @@ final class ReceiptDroppingBroker: MessageBroker {
         try await self.base.subscribe(topics: topics, subscription: subscription)
     }
 }
+
+/// Generous bounds for the messaging API's wall-clock timeouts: on a loaded machine a receipt can take seconds, and a
+/// wait that succeeds returns as soon as it does, so only a hang ever costs the full bound.
+enum Wait {
+    static let bound = Duration.seconds(60)
+
+    /// Polls `condition` until it holds; records an issue naming `what` if it still does not after `bound`. (This
+    /// target cannot see `TestTools.waitUntil` in BrokerTestSupport; it is the same wait.)
+    static func until(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: Self.bound)
+        while try await !condition() {
+            guard clock.now < deadline else {
+                Issue.record("\(what) did not happen within \(Self.bound)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}

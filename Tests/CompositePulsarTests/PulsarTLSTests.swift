@@ -16,11 +16,17 @@ import Testing
 struct PulsarTLSTests {
     static let logger = Logger(label: "pulsar-tls-test")
 
-    func configuration(_ terminator: TLSTerminator, trust: String?) -> PulsarClientConfiguration {
+    /// `timeout` bounds each operation: generous where it must succeed, short where a refusal is expected (no
+    /// machine load turns a refused certificate into an accepted one; the bound only stops the retries sooner).
+    func configuration(
+        _ terminator: TLSTerminator,
+        trust: String?,
+        timeout: Duration = TestTools.hangBound
+    ) -> PulsarClientConfiguration {
         var configuration = PulsarClientConfiguration(serviceURL: "pulsar+ssl://localhost:\(terminator.port)")
         configuration.tlsTrustCertificatesFile = trust
         configuration.lookup = false
-        configuration.operationTimeout = .seconds(3)
+        configuration.operationTimeout = timeout
         configuration.maxBackoff = .milliseconds(200)
         return configuration
     }
@@ -44,7 +50,7 @@ struct PulsarTLSTests {
         let topic = "persistent://krane/tasks/tls"
         let id = try await broker.publish(OutgoingMessage(payload: Array("over tls".utf8), key: "k"), to: topic)
         let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")
-        let message = try await consumer.receive(timeout: .seconds(10))
+        let message = try await consumer.receive(timeout: TestTools.hangBound)
         #expect(message.map { String(decoding: $0.payload, as: UTF8.self) } == "over tls")
         #expect(message?.id == id)
         await consumer.close()
@@ -58,7 +64,10 @@ struct PulsarTLSTests {
             server.stop()
         }
         // The system trust store does not know the test CA.
-        let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: nil), logger: Self.logger)
+        let broker = try PulsarBroker(
+            configuration: self.configuration(terminator, trust: nil, timeout: .seconds(3)),
+            logger: Self.logger
+        )
         await #expect {
             _ = try await broker.publish(OutgoingMessage(payload: [1]), to: "persistent://krane/tasks/tls")
         } throws: { error in
@@ -81,7 +90,10 @@ struct PulsarTLSTests {
             server.stop()
         }
         // Trusted CA, but the certificate names broker.example.org and the client dials localhost.
-        let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)
+        let broker = try PulsarBroker(
+            configuration: self.configuration(terminator, trust: terminator.caFile, timeout: .seconds(3)),
+            logger: Self.logger
+        )
         await #expect {
             _ = try await broker.publish(OutgoingMessage(payload: [1]), to: "persistent://krane/tasks/tls")
         } throws: { error in

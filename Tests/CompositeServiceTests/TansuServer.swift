@@ -94,9 +94,10 @@ func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Waits until something accepts connections on the loopback port, for at most 10 s.
+/// Waits until something accepts connections on the loopback port, for at most 60 s (a hang guard: a loaded machine
+/// can take several seconds to start a broker).
 func waitForPort(_ port: Int, what: String) throws {
-    let deadline = Date().addingTimeInterval(10)
+    let deadline = Date().addingTimeInterval(60)
     while Date() < deadline {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -112,6 +113,6 @@ func waitForPort(_ port: Int, what: String) throws {
         if connected { return }
         usleep(20_000)
     }
-    Issue.record("\(what) did not accept connections on port \(port) within 10 s")
+    Issue.record("\(what) did not accept connections on port \(port) within 60 s")
     throw CancellationError()
 }
