@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import CompositeCore
 import Foundation
 import Testing
@@ -52,14 +53,10 @@ extension ProcessTests {
                 log: directory.appendingPathComponent("service.log")
             )
             let dlq = "persistent://krane-staging/tasks/orikami-events-composite-service-DLQ"
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: .seconds(30))
-            while try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n").count < 4,
-                clock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(50))
+            try await TestTools.waitUntil("four dead letters", poll: .milliseconds(50)) {
+                try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n").count >= 4
             }
-            #expect(await service.terminate(within: .seconds(5)) == 0)
+            #expect(await service.terminate() == 0)
             let letters = try self.run(["consume", dlq, "--data-dir", data]).stdout.split(separator: "\n")
             #expect(letters.count == 4)
             let first = try JSONParser.parse(String(letters[0]))
@@ -95,18 +92,12 @@ extension ProcessTests {
                 log: log
             )
             defer { service.kill() }
-            func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-            let clock = ContinuousClock()
-            var deadline = clock.now.advanced(by: .seconds(20))
-            while !logText().contains(#""message":"consuming""#), clock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
+            try await TestTools.waitUntil("the service consuming") {
+                service.logText.contains(#""message":"consuming""#)
             }
             kill(service.process.processIdentifier, SIGHUP)
-            deadline = clock.now.advanced(by: .seconds(20))
-            while !logText().contains("scorers reloaded"), clock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            let text = logText()
+            try await TestTools.waitUntil("scorers reloaded") { service.logText.contains("scorers reloaded") }
+            let text = service.logText
             #expect(text.contains(#""message":"SIGHUP: reloading scorers""#))
             #expect(text.contains("scorers reloaded"))
             // JSON logs: every line is one object.

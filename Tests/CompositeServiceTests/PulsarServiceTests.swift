@@ -18,8 +18,12 @@ extension ProcessTests {
         let endToEnd = ServiceEndToEndTests()
         static let logger = Logger(label: "pulsar-service-test")
 
-        func environment(_ server: PulsarLiteServer, patients: URL) -> [String: String] {
-            var environment = self.endToEnd.environment(data: URL(fileURLWithPath: "/nonexistent"), patients: patients)
+        func environment(_ server: PulsarLiteServer, patients: URL, port: Int = 0) -> [String: String] {
+            var environment = self.endToEnd.environment(
+                data: URL(fileURLWithPath: "/nonexistent"),
+                patients: patients,
+                port: port
+            )
             environment["BROKER"] = "pulsar"
             environment["PULSAR_URL"] = server.serviceURL
             environment["DATA_DIR"] = nil
@@ -59,6 +63,45 @@ extension ProcessTests {
             return records
         }
 
+        /// A metric of the service on `port`, summed over the series whose labels contain `labels`.
+        func metric(_ port: Int, _ name: String, _ labels: String = "") async -> Double? {
+            guard let body = try? await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/metrics").body else { return nil }
+            return body.split(separator: "\n").filter { $0.hasPrefix(name) && $0.contains(labels) }
+                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+        }
+
+        /// With the service stopped, what its subscription still holds: everything before a marker published now on
+        /// every input topic (each topic keeps order), so that a quiet moment is never mistaken for an empty backlog.
+        func leftovers(_ broker: PulsarBroker) async throws -> [String] {
+            let marker = UUID().uuidString
+            for topic in self.endToEnd.topics {
+                _ = try await broker.publish(
+                    OutgoingMessage(
+                        payload: GeneratedStream.endOfStream(tenant: TenantTopic(topic)!.kraneTenant),
+                        properties: ["test-marker": marker],
+                        publishTime: Timestamp(millisecondsSinceEpoch: 7_258_118_400_000)
+                    ),
+                    to: topic
+                )
+            }
+            let consumer = try await broker.subscribe(topics: self.endToEnd.topics, subscription: self.endToEnd.subscription)
+            var markers = 0
+            var left: [String] = []
+            try await TestTools.waitUntil("the markers on every input topic") {
+                if let message = try await consumer.receive(timeout: .milliseconds(200)) {
+                    if message.properties["test-marker"] == marker {
+                        markers += 1
+                        try await consumer.acknowledge([MessageRef(topic: message.topic, id: message.id)])
+                    } else {
+                        left.append(String(decoding: message.payload, as: UTF8.self))
+                    }
+                }
+                return markers == self.endToEnd.topics.count
+            }
+            await consumer.close()
+            return left
+        }
+
         /// Publishes the stream from this process, as the platform's other services would.
         func publish(_ messages: ArraySlice<FixtureMessage>, to broker: PulsarBroker) async throws {
             try await ServiceRunner.publish(Array(messages), to: broker)
@@ -78,7 +121,9 @@ extension ProcessTests {
             configuration.operationTimeout = .seconds(20)
             let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
             let log = directory.appendingPathComponent("service.log")
-            var service = try ServiceProcess(environment: self.environment(server, patients: patients), log: log)
+            // One metrics port for every incarnation: a killed process frees it for the next.
+            let port = try TestTools.freePort()
+            var service = try ServiceProcess(environment: self.environment(server, patients: patients, port: port), log: log)
             var random = GeneratedStream.Random(state: 5)
             var kills = 0
             for start in stride(from: 0, to: messages.count, by: 60) {
@@ -87,14 +132,14 @@ extension ProcessTests {
                 if random.next(5) == 0 {
                     service.kill()
                     kills += 1
-                    service = try ServiceProcess(environment: self.environment(server, patients: patients), log: log)
+                    service = try ServiceProcess(environment: self.environment(server, patients: patients, port: port), log: log)
                 }
             }
             for _ in 0..<2 {
                 try await Task.sleep(for: .milliseconds(Int64(100 + random.next(300))))
                 service.kill()
                 kills += 1
-                service = try ServiceProcess(environment: self.environment(server, patients: patients), log: log)
+                service = try ServiceProcess(environment: self.environment(server, patients: patients, port: port), log: log)
             }
             // The end of the input, as replay's end of input (+infinity watermarks): a far-future message on every
             // topic. It is needed because a restarted engine knows only the watermarks of what was redelivered:
@@ -118,6 +163,9 @@ extension ProcessTests {
 
             // Move the tasks watermarks a retention past everything, proofs read after the end of input included:
             // the proofs are released and, stopped, the service's subscription has nothing left to deliver.
+            let consumed = #"topic="tasks""#
+            try await TestTools.waitUntil("the metrics endpoint") { await self.metric(port, "composite_messages") != nil }
+            let before = await self.metric(port, "composite_messages_consumed_total", consumed) ?? 0
             for tenant in GeneratedStream.tenants {
                 _ = try await broker.publish(
                     OutgoingMessage(
@@ -127,13 +175,20 @@ extension ProcessTests {
                     to: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events"
                 )
             }
-            try await Task.sleep(for: .seconds(3))
-            #expect(await service.terminate(within: .seconds(5)) == 0)
-            let leftover = try await broker.subscribe(topics: self.endToEnd.topics, subscription: self.endToEnd.subscription)
-            let unacknowledged = try await leftover.receive(timeout: .seconds(2))
-            #expect(unacknowledged == nil, "nothing stays unacknowledged once the proofs are released")
-            await leftover.close()
-            #expect(self.distinct(try await self.published(broker)) == expected)
+            // Instead of a fixed pause: the service has read those messages and holds nothing.
+            try await TestTools.waitUntil("the release read and nothing held; log \(service.log.path)") {
+                let read = await self.metric(port, "composite_messages_consumed_total", consumed) ?? 0
+                let held = await self.metric(port, "composite_unacknowledged_messages")
+                return read >= before + Double(GeneratedStream.tenants.count) && held == 0
+            }
+            #expect(await service.terminate() == 0)
+            #expect(try await self.leftovers(broker) == [], "nothing stays unacknowledged once the proofs are released")
+            var after: [ReplayRecord] = []
+            try await TestTools.waitUntil("every record read back") {
+                after = try await self.published(broker)
+                return self.distinct(after).count >= expected.count
+            }
+            #expect(self.distinct(after) == expected)
             await broker.close()
         }
     }

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import Testing
 
@@ -40,13 +41,17 @@ final class ServiceProcess {
 
     var isRunning: Bool { self.process.isRunning }
 
+    /// Everything the process has logged so far.
+    var logText: String { (try? String(contentsOf: self.log, encoding: .utf8)) ?? "" }
+
     func kill() {
         Foundation.kill(self.process.processIdentifier, SIGKILL)
         self.process.waitUntilExit()
     }
 
-    /// Sends SIGTERM and waits; returns the exit status, or nil if it did not exit within `timeout`.
-    func terminate(within timeout: Duration) async -> Int32? {
+    /// Sends SIGTERM and waits; returns the exit status, or nil if it did not exit within `timeout` (a hang guard:
+    /// how fast it exits is no verdict).
+    func terminate(within timeout: Duration = TestTools.hangBound) async -> Int32? {
         self.process.terminate()
         return await self.waitForExit(within: timeout)
     }
