@@ -55,15 +55,7 @@ final class InMemoryConsumer: BrokerConsumer {
                 var heads: [(topic: String, position: Int, stored: InMemoryBroker.StoredMessage)] = []
                 for topic in self.topics {
                     let log = state.topics[topic] ?? []
-                    let acknowledged = state.subscriptions[topic]?[self.subscription]?.acknowledged ?? []
-                    var position = cursor.positions[topic] ?? 0
-                    let skipsAcknowledged = !cursor.replaying || cursor.positions[topic] == nil
-                    while skipsAcknowledged, position < log.count,
-                        acknowledged.contains(log[position].message.id.entryId)
-                    {
-                        position += 1
-                    }
-                    cursor.positions[topic] = position
+                    let position = self.nextPosition(on: topic, cursor: &cursor, state: state)
                     if position < log.count { heads.append((topic, position, log[position])) }
                 }
                 guard !heads.isEmpty else { return nil }
@@ -85,6 +77,32 @@ final class InMemoryConsumer: BrokerConsumer {
                     cursor.pendingDuplicate = duplicate
                 }
                 return message
+            }
+        }
+    }
+
+    /// The position of the next message to deliver on `topic`, past the acknowledged ones (unless replaying after an
+    /// assignment change); stored in the cursor so that the skipped messages are not looked at again.
+    private func nextPosition(on topic: String, cursor: inout Cursor, state: InMemoryBroker.State) -> Int {
+        let log = state.topics[topic] ?? []
+        let acknowledged = state.subscriptions[topic]?[self.subscription]?.acknowledged ?? []
+        var position = cursor.positions[topic] ?? 0
+        let skipsAcknowledged = !cursor.replaying || cursor.positions[topic] == nil
+        while skipsAcknowledged, position < log.count, acknowledged.contains(log[position].message.id.entryId) {
+            position += 1
+        }
+        cursor.positions[topic] = position
+        return position
+    }
+
+    func isCaughtUp(on topic: String) async throws -> Bool {
+        try self.cursor.withLock { cursor in
+            guard !cursor.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
+            // An assignment change not yet reported means a redelivery is still to come.
+            guard cursor.assignment == self.broker.state.withLock({ $0.assignment }) else { return false }
+            if cursor.pendingDuplicate?.topic == topic { return false }
+            return self.broker.state.withLock { state in
+                self.nextPosition(on: topic, cursor: &cursor, state: state) >= (state.topics[topic]?.count ?? 0)
             }
         }
     }

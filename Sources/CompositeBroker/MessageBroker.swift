@@ -80,6 +80,15 @@ public protocol BrokerConsumer: Sendable {
     /// Acknowledges messages individually. Acknowledging a message twice, or one already acknowledged, is harmless.
     func acknowledge(_ messages: [MessageRef]) async throws
 
+    /// Whether this consumer has been handed every message the broker holds for the subscription on `topic`: no
+    /// backlog, nothing buffered but not yet returned by ``receive(timeout:)``, and no redelivery still outstanding
+    /// after a reconnect or restart.
+    ///
+    /// The idle advance may move a topic's watermark to the wall clock only while this holds ("idle means caught up,
+    /// not quiet"): advancing past a message that is still unread releases what it would have matched. An adapter
+    /// that cannot tell answers `false`; decisions then wait for traffic instead of the clock, and nothing is lost.
+    func isCaughtUp(on topic: String) async throws -> Bool
+
     /// Disconnects. Whatever was received and not acknowledged is redelivered to the subscription's next consumer.
     func close() async
 }

@@ -74,6 +74,29 @@ final class EmbeddedConsumer: BrokerConsumer {
         }
     }
 
+    func isCaughtUp(on topic: String) async throws -> Bool {
+        let cursor = try self.state.withLock { state -> Int64? in
+            guard !state.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
+            // Read from the database but not yet returned by `receive`: not handed to the engine.
+            return state.buffer.contains { $0.topic == topic } ? nil : state.cursor
+        }
+        guard let cursor else { return false }
+        do {
+            return try await self.broker.database.read { db in
+                try !Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM messages m WHERE m.topic = ? AND m.id > ?
+                        AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.subscription = ? AND a.message_id = m.id))
+                        """,
+                    arguments: [topic, cursor, self.subscription]
+                )!
+            }
+        } catch {
+            throw BrokerError(.storageFailed, topic: topic, reason: "cannot read the backlog: \(error)")
+        }
+    }
+
     /// Acknowledgements buffered before they are written.
     static let acknowledgementBatch = 512
 

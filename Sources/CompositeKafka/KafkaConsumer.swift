@@ -127,6 +127,17 @@ final class KafkaConsumer: BrokerConsumer {
         for (member, offsets) in byMember.values { member.acknowledge(offsets) }
     }
 
+    func isCaughtUp(on topic: String) async throws -> Bool {
+        guard let kafka = self.kafkaNames[topic], let route = self.routes[kafka] else { return false }
+        return await withCheckedContinuation { continuation in
+            self.queue.async {
+                // A rewind not yet carried out means redeliveries are still to come.
+                let pending = self.state.withLock { $0.rewind || $0.closed }
+                continuation.resume(returning: !pending && route.member.isCaughtUp(topic: kafka))
+            }
+        }
+    }
+
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             self.queue.async {

@@ -31,6 +31,9 @@ final class KafkaGroupMember: @unchecked Sendable {
         /// message), and composites that wait for a watermark never decide. It stays set: later assignments read
         /// acknowledgements this process committed for an engine that no longer exists.
         var replaying = false
+        /// Per assigned partition, the offset after the last message poll handled (delivered or skipped as
+        /// acknowledged) since it was last assigned: how far this process has read, for the caught-up question.
+        var position: [Partition: Int64] = [:]
     }
 
     let library: RDKafkaLibrary
@@ -107,6 +110,7 @@ final class KafkaGroupMember: @unchecked Sendable {
         let offset = message.pointee.offset
         let acknowledged = self.state.withLock { state -> Bool in
             guard let entry = state.partitions[partition] else { return true }  // not ours (any more)
+            state.position[partition] = offset + 1
             guard let known = entry else {
                 state.partitions[partition] = PartitionAcknowledgements(committed: offset)
                 return false
@@ -209,6 +213,28 @@ final class KafkaGroupMember: @unchecked Sendable {
         try self.assign(partitions)
     }
 
+    /// Whether poll has handled every message of `topic`'s assigned partitions: the position against the high
+    /// watermark the broker reports now. A partition not read since its assignment counts from its committed offset,
+    /// or, without one, from the low watermark. Runs on the owning consumer's queue (a blocking broker round trip).
+    func isCaughtUp(topic: String) -> Bool {
+        let partitions = self.state.withLock { state -> [(Partition, Int64?)]? in
+            guard !state.assignmentChanged else { return nil }
+            return state.partitions.filter { $0.key.topic == topic }.map { key, acknowledgements in
+                (key, state.position[key] ?? acknowledgements?.committed)
+            }
+        }
+        guard let partitions, !partitions.isEmpty else { return false }
+        for (key, position) in partitions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let error = key.topic.withCString { name in
+                self.library.queryWatermarkOffsets(self.client.handle, name, key.partition, &low, &high, 5_000)
+            }
+            guard error == 0, high <= (position ?? low) else { return false }
+        }
+        return true
+    }
+
     /// Leaves the group after committing.
     func close() {
         guard !self.closed else { return }
@@ -218,6 +244,8 @@ final class KafkaGroupMember: @unchecked Sendable {
     }
 
     private func assign(_ partitions: [Partition: PartitionAcknowledgements?]) throws(KafkaError) {
+        // Reading starts again at the committed offsets: nothing counts as read until poll hands it out again.
+        self.state.withLock { state in for key in partitions.keys { state.position[key] = nil } }
         let list = RDKafkaPartitionList(library: self.library, capacity: partitions.count)
         for (key, acknowledgements) in partitions {
             // Without a committed offset, from the beginning (RD_KAFKA_OFFSET_BEGINNING).

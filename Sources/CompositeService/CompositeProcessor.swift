@@ -38,6 +38,7 @@ public struct CompositeProcessor: Service {
         let metrics = self.metrics
         let logger = self.logger
         var generation = self.scorers.generation
+        let readiness = (metrics: self.metrics, consuming: "consuming \(topics.count) topics")
         func makeDriver() -> EngineDriver {
             EngineDriver(
                 engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
@@ -47,18 +48,25 @@ public struct CompositeProcessor: Service {
                 published: { publication in
                     metrics.published(publication)
                     Self.log(publication, logger: logger)
+                },
+                directoryStatus: { failure in
+                    if let failure {
+                        logger.error("patient directory unavailable; decisions wait", metadata: ["error": "\(failure)"])
+                        readiness.metrics.setReady(false, reason: "patient directory unavailable: \(failure)")
+                    } else {
+                        logger.info("patient directory available again")
+                        readiness.metrics.setReady(true, reason: readiness.consuming)
+                    }
                 }
             )
         }
         var driver = makeDriver()
-        self.metrics.setReady(true, reason: "consuming \(topics.count) topics")
+        self.metrics.setReady(true, reason: readiness.consuming)
         self.logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: " "))"])
         let clock = ContinuousClock()
-        var lastMessage = Dictionary(uniqueKeysWithValues: topics.map { ($0, clock.now) })
+        var idle = IdleAdvance(topics: topics, interval: .seconds(self.configuration.idleSeconds), now: clock.now)
         var lastReport = clock.now
         var lastRetry = clock.now
-        var degraded = false
-        let idle = Duration.seconds(self.configuration.idleSeconds)
         defer { self.metrics.setReady(false, reason: "stopped") }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if self.scorers.generation != generation {
@@ -80,32 +88,23 @@ public struct CompositeProcessor: Service {
             if let message = received {
                 self.metrics.consumed(topic: message.topic)
                 try await driver.process(message)
-                lastMessage[message.topic] = clock.now
+                idle.delivered(message.topic, at: clock.now)
             }
-            let now = clock.now
-            if await driver.waitingForPatientDirectory > 0, now - lastRetry >= .seconds(1) {
-                lastRetry = now
+            if await driver.waitingForPatientDirectory > 0, clock.now - lastRetry >= .seconds(1) {
+                lastRetry = clock.now
                 try await driver.retryFailedLookups()
             }
-            if let failure = await driver.patientDirectoryFailure {
-                if !degraded {
-                    self.logger.error(
-                        "patient directory unavailable; decisions wait",
-                        metadata: ["error": "\(failure)"]
-                    )
+            for topic in idle.topicsToCheck(at: clock.now) {
+                // The only place the wall clock reaches the engine: a caught-up topic counts as read up to now. The
+                // time is read before the broker is asked, so a message published after the answer is later still.
+                let wallClock = Self.wallClock()
+                var caughtUp = false
+                if await !driver.isBlocked { caughtUp = try await consumer.isCaughtUp(on: topic) }
+                if idle.checked(topic, caughtUp: caughtUp, at: clock.now) {
+                    try await driver.advanceWatermark(topic: topic, to: wallClock)
                 }
-                degraded = true
-                self.metrics.setReady(false, reason: "patient directory unavailable: \(failure)")
-            } else if degraded {
-                degraded = false
-                self.logger.info("patient directory available again")
-                self.metrics.setReady(true, reason: "consuming \(topics.count) topics")
             }
-            for (topic, last) in lastMessage where now - last >= idle {
-                // The only place the wall clock reaches the engine: an idle topic counts as read up to now.
-                try await driver.advanceWatermark(topic: topic, to: Self.wallClock())
-                lastMessage[topic] = now
-            }
+            let now = clock.now
             if now - lastReport >= .seconds(1) {
                 lastReport = now
                 self.metrics.update(

@@ -15,22 +15,28 @@ public actor EngineDriver {
     private let published: @Sendable (Publication) -> Void
     /// Lookups the patient directory could not answer (an outage): their composites wait, holding their messages.
     private var failedLookups: [PatientLookup] = []
-    /// Why the last lookup failed, while any is waiting for a retry.
+    /// Why patient lookups fail: set by the first failed lookup, cleared once lookups succeed with none left waiting.
     public private(set) var patientDirectoryFailure: String?
+    private let directoryStatus: @Sendable (_ failure: String?) -> Void
 
-    /// - Parameter published: told of every publication once the broker confirmed it (for metrics and logs).
+    /// - Parameters:
+    ///   - published: told of every publication once the broker confirmed it (for metrics and logs).
+    ///   - directoryStatus: told when patient lookups start failing (with the first failure) and when they work again
+    ///     (`nil`), at the moment it happens, so that readiness does not wait for the processor's loop.
     public init(
         engine: CompositeEngine,
         broker: any MessageBroker,
         consumer: any BrokerConsumer,
         patients: any PatientDirectory,
-        published: @escaping @Sendable (Publication) -> Void = { _ in }
+        published: @escaping @Sendable (Publication) -> Void = { _ in },
+        directoryStatus: @escaping @Sendable (_ failure: String?) -> Void = { _ in }
     ) {
         self.engine = engine
         self.broker = broker
         self.consumer = consumer
         self.patients = patients
         self.published = published
+        self.directoryStatus = directoryStatus
     }
 
     /// Feeds one received message to the engine and carries out its consequences.
@@ -59,12 +65,29 @@ public actor EngineDriver {
         guard !self.failedLookups.isEmpty else { return 0 }
         let retry = self.failedLookups
         self.failedLookups = []
-        self.patientDirectoryFailure = nil
         try await self.perform(retry.map { .lookUpPatient($0) })
+        self.directoryRecoveredIfNothingWaits()
         return self.failedLookups.count
     }
 
     public var waitingForPatientDirectory: Int { self.failedLookups.count }
+
+    /// Whether a dependency holds the engine back (composites wait for a patient directory that fails). A blocked
+    /// service is not caught up, however quiet its topics: the idle advance must not fire.
+    public var isBlocked: Bool { !self.failedLookups.isEmpty || self.patientDirectoryFailure != nil }
+
+    private func directoryFailed(_ error: any Error) {
+        guard self.patientDirectoryFailure == nil else { return }
+        let failure = "\(error)"
+        self.patientDirectoryFailure = failure
+        self.directoryStatus(failure)
+    }
+
+    private func directoryRecoveredIfNothingWaits() {
+        guard self.failedLookups.isEmpty, self.patientDirectoryFailure != nil else { return }
+        self.patientDirectoryFailure = nil
+        self.directoryStatus(nil)
+    }
 
     public var statistics: EngineStatistics { self.engine.statistics }
     public var counters: EngineCounters { self.engine.counters }
@@ -95,7 +118,7 @@ public actor EngineDriver {
                 } catch {
                     // An outage is never "not found": the composite stays undecided until a retry succeeds.
                     self.failedLookups.append(lookup)
-                    self.patientDirectoryFailure = "\(error)"
+                    self.directoryFailed(error)
                     continue
                 }
                 queue.append(contentsOf: self.engine.patientLookedUp(lookup, record: record))

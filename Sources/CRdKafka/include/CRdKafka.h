@@ -142,5 +142,7 @@ typedef rd_kafka_topic_partition_t *(*crk_topic_partition_list_add_fn)(
 typedef rd_kafka_resp_err_t (*crk_assign_fn)(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *partitions);
 typedef rd_kafka_resp_err_t (*crk_committed_fn)(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions, int timeout_ms);
 typedef rd_kafka_resp_err_t (*crk_commit_fn)(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *offsets, int async);
+typedef rd_kafka_resp_err_t (*crk_query_watermark_offsets_fn)(
+    rd_kafka_t *rk, const char *topic, int32_t partition, int64_t *low, int64_t *high, int timeout_ms);
 
 #endif

@@ -48,6 +48,7 @@ final class RDKafkaLibrary: Sendable {
     let assign: crk_assign_fn
     let committed: crk_committed_fn
     let commit: crk_commit_fn
+    let queryWatermarkOffsets: crk_query_watermark_offsets_fn
 
     /// The library at `path` (a file path, or a name for the loader's search path), loaded once per process.
     static func load(_ path: String = KafkaConfiguration.defaultLibrary) throws(KafkaError) -> RDKafkaLibrary {
@@ -111,6 +112,7 @@ final class RDKafkaLibrary: Sendable {
         self.assign = try symbol("rd_kafka_assign")
         self.committed = try symbol("rd_kafka_committed")
         self.commit = try symbol("rd_kafka_commit")
+        self.queryWatermarkOffsets = try symbol("rd_kafka_query_watermark_offsets")
     }
 
     /// `rd_kafka_version_str()`, e.g. "2.16.0".

@@ -29,6 +29,10 @@ final class PartitionConsumer: Sendable {
         var unsentAcknowledgements: [MessageIDData] = []
         var batches: [EntryKey: BatchProgress] = [:]
         var closed = false
+        /// The highest message the application has taken from the queue, in this process.
+        var highestReceived: MessageID?
+        /// Set when the broker did not answer `GET_LAST_MESSAGE_ID` (pulsar-lite ignores it): never caught up then.
+        var lastMessageIDUnanswered = false
     }
 
     let topic: String
@@ -180,7 +184,12 @@ final class PartitionConsumer: Sendable {
         if !redelivered.isEmpty { self.acknowledge(redelivered.map(\.id)) }
         let fresh = redelivered.isEmpty ? decoded : decoded.filter { message in !redelivered.contains { $0.id == message.id } }
         self.queue.push(fresh.map { DeliveryQueue.Entry(message: $0, source: self, epoch: epoch) })
-        if skipped + redelivered.count > 0 { self.consumed(skipped + redelivered.count, epoch: epoch) }
+        if fresh.isEmpty {
+            // Nothing of this entry is left for the application: it counts as taken, for the caught-up question.
+            let wire = message.messageID
+            self.received(MessageID(ledgerId: wire.ledgerID, entryId: wire.entryID, partition: self.partition, batchIndex: .max))
+        }
+        if skipped + redelivered.count > 0 { self.returnPermits(skipped + redelivered.count, epoch: epoch) }
     }
 
     /// The messages of one entry, and how many batch indexes were left out because the broker marked them acked.
@@ -240,8 +249,20 @@ final class PartitionConsumer: Sendable {
         return (messages, skipped)
     }
 
-    /// The application took `count` messages from the queue: return permits in halves of the receiver queue.
-    func consumed(_ count: Int, epoch: Int) {
+    /// The application took message `id` from the queue.
+    func consumed(_ id: MessageID, epoch: Int) {
+        self.received(id)
+        self.returnPermits(1, epoch: epoch)
+    }
+
+    private func received(_ id: MessageID) {
+        self.state.withLock { state in
+            if state.highestReceived.map({ $0 < id }) ?? true { state.highestReceived = id }
+        }
+    }
+
+    /// `count` messages left the receiver queue: return permits in halves of the queue.
+    private func returnPermits(_ count: Int, epoch: Int) {
         let flow = self.state.withLock { state -> (PulsarConnection, UInt64, Int)? in
             guard state.epoch == epoch, let connection = state.connection else { return nil }
             state.credits += count
@@ -290,6 +311,43 @@ final class PartitionConsumer: Sendable {
             connection.write(.ack(Ack(consumerID: consumerID, messageIDs: entries)))
         }
     }
+
+    /// Whether the application has taken every message stored on this partition: the broker's last message id
+    /// against the highest one taken. Apache Pulsar delivers an Exclusive or Failover subscription in order, a
+    /// reconnected consumer's redeliveries first, so having taken the last message means having taken them all.
+    /// No answer (a broker without `GET_LAST_MESSAGE_ID`, a connection being replaced) counts as not caught up.
+    func isCaughtUp() async -> Bool {
+        let asked = self.state.withLock { state -> (PulsarConnection, UInt64)? in
+            guard !state.lastMessageIDUnanswered, let connection = state.connection, connection.isActive else { return nil }
+            return (connection, state.consumerID)
+        }
+        guard let (connection, consumerID) = asked else { return false }
+        let answer: PulsarCommand
+        do {
+            answer = try await connection.request(topic: self.topic, timeout: Self.lastMessageIDTimeout) { id in
+                .getLastMessageID(GetLastMessageID(consumerID: consumerID, requestID: id))
+            }
+        } catch {
+            if error.code == .timeout {
+                self.state.withLock { $0.lastMessageIDUnanswered = true }
+                self.logger.warning(
+                    "the broker does not answer GET_LAST_MESSAGE_ID: this topic never counts as idle, decisions wait for traffic",
+                    metadata: ["topic": "\(self.topic)"]
+                )
+            }
+            return false
+        }
+        guard case .getLastMessageIDResponse(let response) = answer else { return false }
+        guard let last = response.lastMessageID else { return true }
+        let stored = MessageID(ledgerId: last.ledgerID, entryId: last.entryID, partition: self.partition, batchIndex: last.batchIndex)
+        return self.state.withLock { state in
+            guard let received = state.highestReceived else { return false }
+            return (received.ledgerId, received.entryId, received.batchIndex) >= (stored.ledgerId, stored.entryId, stored.batchIndex)
+        }
+    }
+
+    /// How long a `GET_LAST_MESSAGE_ID` may take before the broker is taken not to support it.
+    static let lastMessageIDTimeout = Duration.seconds(5)
 
     func close() async {
         let (connection, consumerID) = self.state.withLock { state in

@@ -27,7 +27,7 @@ final class PulsarConsumer: BrokerConsumer {
             throw BrokerError(error.code == .closed ? .closed : .connectionFailed, topic: error.topic, reason: error.description)
         }
         guard let entry else { return nil }
-        entry.source.consumed(1, epoch: entry.epoch)
+        entry.source.consumed(entry.message.id, epoch: entry.epoch)
         return entry.message
     }
 
@@ -42,6 +42,13 @@ final class PulsarConsumer: BrokerConsumer {
             }
             consumer.acknowledge(ids)
         }
+    }
+
+    func isCaughtUp(on topic: String) async throws -> Bool {
+        let partitions = self.partitions.values.filter { $0.reportedTopic == topic }
+        guard !partitions.isEmpty else { return false }
+        for partition in partitions where await !partition.isCaughtUp() { return false }
+        return true
     }
 
     func close() async {

@@ -212,3 +212,74 @@ struct CloseConsumer: CommandBody {
         self.consumerID = try required(consumer, "consumer_id", in: "CLOSE_CONSUMER")
     }
 }
+
+/// Asks for the id of the last message stored on the consumer's topic (partition), to tell whether the consumer has
+/// received everything: the idle advance's "caught up" question.
+struct GetLastMessageID: CommandBody {
+    var consumerID: UInt64
+    var requestID: UInt64
+
+    init(consumerID: UInt64, requestID: UInt64) {
+        self.consumerID = consumerID
+        self.requestID = requestID
+    }
+
+    func encode(into writer: inout ProtoWriter) {
+        writer.uint(1, self.consumerID)
+        writer.uint(2, self.requestID)
+    }
+
+    init(decoding bytes: ArraySlice<UInt8>) throws(PulsarError) {
+        var consumer: UInt64?
+        var request: UInt64?
+        try ProtoReader.forEachField(in: bytes) { (field, value) throws(PulsarError) in
+            switch field {
+            case 1: consumer = value.uint
+            case 2: request = value.uint
+            default: break
+            }
+        }
+        self.consumerID = try required(consumer, "consumer_id", in: "GET_LAST_MESSAGE_ID")
+        self.requestID = try required(request, "request_id", in: "GET_LAST_MESSAGE_ID")
+    }
+}
+
+/// The answer to ``GetLastMessageID``. An empty topic answers with entry id -1 (as an unsigned varint, the maximum),
+/// which ``lastMessageID`` reports as `nil`.
+struct GetLastMessageIDResponse: CommandBody {
+    var lastMessageID: MessageIDData?
+    var requestID: UInt64
+    var markDeletePosition: MessageIDData?
+
+    init(lastMessageID: MessageIDData?, requestID: UInt64, markDeletePosition: MessageIDData? = nil) {
+        self.lastMessageID = lastMessageID
+        self.requestID = requestID
+        self.markDeletePosition = markDeletePosition
+    }
+
+    func encode(into writer: inout ProtoWriter) {
+        let last = self.lastMessageID ?? MessageIDData(ledgerID: UInt64.max, entryID: UInt64.max)
+        writer.message(1) { last.encode(into: &$0) }
+        writer.uint(2, self.requestID)
+        if let markDeletePosition { writer.message(3) { markDeletePosition.encode(into: &$0) } }
+    }
+
+    init(decoding bytes: ArraySlice<UInt8>) throws(PulsarError) {
+        var last: MessageIDData?
+        var request: UInt64?
+        var markDelete: MessageIDData?
+        try ProtoReader.forEachField(in: bytes) { (field, value) throws(PulsarError) in
+            switch field {
+            case 1: if let data = value.data { last = try MessageIDData(decoding: data) }
+            case 2: request = value.uint
+            case 3: if let data = value.data { markDelete = try MessageIDData(decoding: data) }
+            default: break
+            }
+        }
+        let lastMessageID = try required(last, "last_message_id", in: "GET_LAST_MESSAGE_ID_RESPONSE")
+        // Brokers answer (-1, -1) for a topic that has never held a message.
+        self.lastMessageID = lastMessageID.entryID == UInt64.max ? nil : lastMessageID
+        self.requestID = try required(request, "request_id", in: "GET_LAST_MESSAGE_ID_RESPONSE")
+        self.markDeletePosition = markDelete
+    }
+}

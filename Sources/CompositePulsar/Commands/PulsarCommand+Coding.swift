@@ -27,6 +27,8 @@ extension PulsarCommand {
         case .lookupResponse(let body): writer.message(type) { body.encode(into: &$0) }
         case .authChallenge(let body): writer.message(type) { body.encode(into: &$0) }
         case .authResponse(let body): writer.message(type) { body.encode(into: &$0) }
+        case .getLastMessageID(let body): writer.message(type) { body.encode(into: &$0) }
+        case .getLastMessageIDResponse(let body): writer.message(type) { body.encode(into: &$0) }
         case .other: break
         }
         return writer.bytes
@@ -68,6 +70,8 @@ extension PulsarCommand {
         case 23: self = .lookup(try Lookup(decoding: body))
         case 24: self = .lookupResponse(try LookupResponse(decoding: body))
         case 36: self = .authChallenge(try AuthChallenge(decoding: body))
+        case 29: self = .getLastMessageID(try GetLastMessageID(decoding: body))
+        case 30: self = .getLastMessageIDResponse(try GetLastMessageIDResponse(decoding: body))
         case 37: self = .authResponse(try AuthResponse(decoding: body))
         default: self = .other(type: kind)
         }

@@ -25,6 +25,8 @@ enum PulsarCommand: Sendable, Equatable {
     case lookupResponse(LookupResponse)
     case authChallenge(AuthChallenge)
     case authResponse(AuthResponse)
+    case getLastMessageID(GetLastMessageID)
+    case getLastMessageIDResponse(GetLastMessageIDResponse)
     /// A command this client does not act on (`ACTIVE_CONSUMER_CHANGE`, `REACHED_END_OF_TOPIC`, …).
     case other(type: Int)
 
@@ -53,6 +55,8 @@ enum PulsarCommand: Sendable, Equatable {
         case .lookupResponse: 24
         case .authChallenge: 36
         case .authResponse: 37
+        case .getLastMessageID: 29
+        case .getLastMessageIDResponse: 30
         case .other(let type): type
         }
     }
@@ -83,6 +87,8 @@ enum PulsarCommand: Sendable, Equatable {
         case .lookupResponse: "LOOKUP_RESPONSE"
         case .authChallenge: "AUTH_CHALLENGE"
         case .authResponse: "AUTH_RESPONSE"
+        case .getLastMessageID: "GET_LAST_MESSAGE_ID"
+        case .getLastMessageIDResponse: "GET_LAST_MESSAGE_ID_RESPONSE"
         case .other(let type): "command \(type)"
         }
     }
@@ -95,6 +101,7 @@ enum PulsarCommand: Sendable, Equatable {
         case .producerSuccess(let body): body.requestID
         case .partitionedMetadataResponse(let body): body.requestID
         case .lookupResponse(let body): body.requestID
+        case .getLastMessageIDResponse(let body): body.requestID
         default: nil
         }
     }

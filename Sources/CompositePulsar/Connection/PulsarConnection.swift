@@ -96,14 +96,16 @@ final class PulsarConnection: Sendable {
         )
     }
 
-    /// Sends a request and returns its answer; a broker `ERROR` answer is thrown.
+    /// Sends a request and returns its answer; a broker `ERROR` answer is thrown. Without an answer within `timeout`
+    /// (the operation timeout by default) it throws ``PulsarError/Code/timeout``.
     func request(
         topic: String?,
+        timeout: Duration? = nil,
         _ make: @escaping @Sendable (UInt64) -> PulsarCommand
     ) async throws(PulsarError) -> PulsarCommand {
         let promise = self.channel.eventLoop.makePromise(of: PulsarCommand.self)
         let handler = self.handler
-        let timeout = self.operationTimeout
+        let timeout = timeout.map { TimeAmount.nanoseconds(Int64($0.components.seconds) * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000) } ?? self.operationTimeout
         self.channel.eventLoop.execute { handler.value.request(make, timeout: timeout, promise: promise) }
         let answer: PulsarCommand
         do {
