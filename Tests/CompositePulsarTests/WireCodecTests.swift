@@ -66,6 +66,16 @@ import Testing
             .lookupResponse(LookupResponse(requestID: 1, kind: .redirect, brokerServiceURL: "pulsar://b:6650", authoritative: true, proxyThroughServiceURL: true)),
             .authChallenge(AuthChallenge(challenge: AuthData(methodName: "token", data: [1]))),
             .authResponse(AuthResponse(clientVersion: "c", protocolVersion: 19, response: AuthData(methodName: "token", data: [9]))),
+            .getLastMessageID(GetLastMessageID(consumerID: 3, requestID: 4)),
+            .getLastMessageIDResponse(
+                GetLastMessageIDResponse(
+                    lastMessageID: MessageIDData(ledgerID: 7, entryID: 12, batchIndex: 2),
+                    requestID: 4,
+                    markDeletePosition: MessageIDData(ledgerID: 7, entryID: 3)
+                )
+            ),
+            // An empty topic: brokers answer (-1, -1), which reads as no last message.
+            .getLastMessageIDResponse(GetLastMessageIDResponse(lastMessageID: nil, requestID: 5)),
         ]
         for command in commands {
             let decoded = try PulsarCommand(decodingBaseCommand: command.encodedBaseCommand[...])
