@@ -104,7 +104,9 @@ import Testing
                 body: .number(.integer(7)),
                 maxAttempts: 3,
                 timeout: Wait.bound,
-                attemptTimeout: .milliseconds(500)
+                // Long enough for a receipt on a loaded machine: the first attempt's receipt is dropped, so this only
+                // sets when the retry goes out; short ones let every attempt expire before its receipt (seen under load).
+                attemptTimeout: .seconds(8)
             )
             #expect(sent.acknowledged == ["site-b"])
             #expect(await nodes[1].messages(status: .unread).map(\.body) == [.number(.integer(7))])
