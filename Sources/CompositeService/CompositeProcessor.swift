@@ -100,6 +100,7 @@ public struct CompositeProcessor: Service {
                 let wallClock = Self.wallClock()
                 var caughtUp = false
                 if await !driver.isBlocked { caughtUp = try await consumer.isCaughtUp(on: topic) }
+                self.logger.debug("idle topic checked", metadata: ["topic": "\(topic)", "caughtUp": "\(caughtUp)"])
                 if idle.checked(topic, caughtUp: caughtUp, at: clock.now) {
                     try await driver.advanceWatermark(topic: topic, to: wallClock)
                 }

@@ -50,6 +50,36 @@ struct PulsarInteroperabilityTests {
         return before
     }
 
+    /// The idle advance's question: caught up once the highest message taken is the broker's last
+    /// (`GET_LAST_MESSAGE_ID`), not before, and not again once something new is stored. pulsar-lite deviation: for a
+    /// topic that never held a message it answers ERROR where Apache Pulsar answers (-1, -1), so an empty topic is
+    /// "not caught up" here (the safe answer); the (-1, -1) reading is covered by the codec tests.
+    @Test func aConsumerIsCaughtUpOnlyOnceItHasTakenTheBrokersLastMessage() async throws {
+        let server = try PulsarLiteServer()
+        defer { server.stop() }
+        try await server.start()
+        let topic = "persistent://krane/tasks/caught-up"
+        let other = "persistent://krane/experiments/caught-up"
+        let broker = try self.broker(server)
+        let consumer = try await broker.subscribe(topics: [topic, other], subscription: "s")
+        #expect(try await !consumer.isCaughtUp(on: topic), "pulsar-lite: an empty topic is an error, not caught up")
+        for index in 0..<5 { _ = try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: topic) }
+        #expect(try await !consumer.isCaughtUp(on: topic))
+        let first = try await self.receiveAll(consumer, count: 4)
+        #expect(first.count == 4)
+        #expect(try await !consumer.isCaughtUp(on: topic), "one message is still to be taken")
+        let last = try await self.receiveAll(consumer, count: 1)
+        #expect(last.map(\.payload) == [[4]])
+        #expect(try await consumer.isCaughtUp(on: topic))
+        _ = try await broker.publish(OutgoingMessage(payload: [9]), to: other)
+        #expect(try await !consumer.isCaughtUp(on: other), "each topic answers for itself")
+        #expect(try await consumer.isCaughtUp(on: topic))
+        _ = try await broker.publish(OutgoingMessage(payload: [5]), to: topic)
+        #expect(try await !consumer.isCaughtUp(on: topic), "a message stored later")
+        await consumer.close()
+        await broker.close()
+    }
+
     /// pulsar-lite deviation: with producer batching, acknowledging part of a batch and restarting loses the rest of
     /// the batch there (Apache Pulsar redelivers the whole entry). This test acknowledges whole batches; the tests
     /// that hold messages across restarts publish unbatched, as this service's producer does.

@@ -63,6 +63,35 @@ struct KafkaBrokerTests {
         await broker.close()
     }
 
+    /// The idle advance's question on Kafka: the high watermark against the position handed out, before and after
+    /// a restart that redelivers what was held.
+    @Test func mockClusterCaughtUpMeansThePositionHasReachedTheHighWatermark() async throws {
+        let cluster = try KafkaTestCluster(.mock)
+        try cluster.createTopic(Self.kafkaTopic)
+        let broker = try cluster.broker()
+        try await Self.publishTen(broker)
+        let subscription = "caught-up-\(UUID().uuidString.prefix(8))"
+        let first = try await broker.subscribe(topics: [Self.topic], subscription: subscription)
+        #expect(try await !first.isCaughtUp(on: Self.topic), "nothing read yet")
+        let messages = try await KafkaTestCluster.receive(first, count: 10, settle: .zero)
+        #expect(messages.count == 10)
+        #expect(try await first.isCaughtUp(on: Self.topic))
+        #expect(try await !first.isCaughtUp(on: "persistent://krane-staging/tasks/unknown-events"), "not a topic of it")
+        try await first.acknowledge(messages.prefix(5).map { MessageRef(topic: $0.topic, id: $0.id) })
+        _ = try await broker.publish(OutgoingMessage(payload: Array("m10".utf8)), to: Self.topic)
+        #expect(try await !first.isCaughtUp(on: Self.topic), "a message stored later")
+        await first.close()
+
+        // Restarted: the held messages and the new one come again; caught up only once they all have.
+        let second = try await broker.subscribe(topics: [Self.topic], subscription: subscription)
+        #expect(try await !second.isCaughtUp(on: Self.topic))
+        let again = try await KafkaTestCluster.receive(second, count: 6, settle: .zero)
+        #expect(again.map(\.id.entryId) == Array(5...10))
+        #expect(try await second.isCaughtUp(on: Self.topic))
+        await second.close()
+        await broker.close()
+    }
+
     @Test func mockClusterIndividualAcknowledgementsSurviveAConsumerRestart() async throws {
         try await Self.restartScenario(
             try KafkaTestCluster(.mock),
