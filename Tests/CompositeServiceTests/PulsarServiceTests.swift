@@ -141,6 +141,13 @@ extension ProcessTests {
                 kills += 1
                 service = try ServiceProcess(environment: self.environment(server, patients: patients, port: port), log: log)
             }
+            // pulsar-lite keeps the consumers of a connection that ended in a reset (a SIGKILLed client with unread
+            // data in its socket: "Connection reset by peer" in its log and no "Closing connection"), and the stale one
+            // stays the Failover subscription's primary: nothing more is dispatched to the restarted service until the
+            // broker restarts. Apache Pulsar drops a consumer whenever its connection ends. So the broker restarts
+            // here, as brokers do; the subscription's acknowledgements are persisted and the service reconnects.
+            server.stop()
+            try await server.start()
             // The end of the input, as replay's end of input (+infinity watermarks): a far-future message on every
             // topic. It is needed because a restarted engine knows only the watermarks of what was redelivered:
             // unrelated messages that had moved them were acknowledged at once (spec/semantics.md) and do not come
@@ -189,6 +196,77 @@ extension ProcessTests {
                 return self.distinct(after).count >= expected.count
             }
             #expect(self.distinct(after) == expected)
+            await broker.close()
+        }
+
+        /// Issue 11's second story: the official client publishes while the service, with the smallest idle interval,
+        /// is killed three times. The stream has no end marker: the idle advance decides the last composites, so it
+        /// must wait until the consumer has everything the broker holds (`GET_LAST_MESSAGE_ID`), redeliveries included.
+        /// The publish times are the official producer's own, so the expected results are a replay of the topics as
+        /// the broker stored them.
+        @Test func killedWhileTheOfficialClientPublishesWithASmallIdleIntervalItLosesNothing() async throws {
+            let server = try PulsarLiteServer()
+            defer { server.stop() }
+            try await server.start()
+            let directory = try temporaryDirectory("pulsar-idle")
+            let end = Timestamp(millisecondsSinceEpoch: 4_102_444_800_000)
+            let (generated, patientFile) = GeneratedStream.make(patients: 150, seed: 21)
+            let messages = generated.filter { $0.publishTime < end }
+            let patients = try ReplayComparison.writePatients(patientFile, into: directory)
+            let port = try TestTools.freePort()
+            var environment = self.environment(server, patients: patients, port: port)
+            environment["IDLE_SECONDS"] = "1"
+            let log = directory.appendingPathComponent("service.log")
+            var service = try ServiceProcess(environment: environment, log: log)
+            let chunks = stride(from: 0, to: messages.count, by: 300).map { messages[$0..<min(messages.count, $0 + 300)] }
+            for (index, chunk) in chunks.enumerated() {
+                for topic in self.endToEnd.topics {
+                    let payloads = chunk.filter { $0.topic == topic }.map { ["payload": String(decoding: $0.payload, as: UTF8.self)] }
+                    guard !payloads.isEmpty else { continue }
+                    try OfficialPulsarClient.produce(serviceURL: server.serviceURL, topic: topic, messages: payloads, batching: false)
+                }
+                if index % 2 == 1 && index < 6 {
+                    service.kill()
+                    service = try ServiceProcess(environment: environment, log: log)
+                }
+            }
+            // pulsar-lite keeps the consumers of a connection that ended in a reset (a SIGKILLed client with unread
+            // data in its socket: "Connection reset by peer" in its log and no "Closing connection"), and the stale one
+            // stays the Failover subscription's primary: nothing more is dispatched to the restarted service until the
+            // broker restarts. Apache Pulsar drops a consumer whenever its connection ends. So the broker restarts
+            // here, while the service runs with its small idle interval; the subscription's acknowledgements are
+            // persisted and the service reconnects. Until then the wedged topics are quiet but not caught up.
+            server.stop()
+            try await server.start()
+            defer { service.kill() }
+
+            // What the broker stored, with its publish times, read back in each topic's order and replayed.
+            var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+            configuration.operationTimeout = .seconds(20)
+            let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
+            let reader = try await broker.subscribe(topics: self.endToEnd.topics, subscription: "stored-\(UUID().uuidString)")
+            var stored: [FixtureMessage] = []
+            var seen: Set<MessageRef> = []
+            try await TestTools.waitUntil("the stored stream read back") {
+                while let message = try await reader.receive(timeout: .milliseconds(200)) {
+                    // pulsar-lite redelivers what a reader does not acknowledge: each stored message counts once.
+                    guard seen.insert(MessageRef(topic: message.topic, id: message.id)).inserted else { continue }
+                    // The service's own results share the experiments topics; they are not input.
+                    if (try? JSONParser.parse(message.payload))?["name"] == .string("CompositeScoreGenerated") { continue }
+                    stored.append(
+                        FixtureMessage(topic: message.topic, publishTime: message.publishTime, payload: message.payload, key: nil, file: "stored", line: stored.count + 1)
+                    )
+                }
+                return stored.count >= messages.count
+            }
+            await reader.close()
+            #expect(stored.count == messages.count)
+            let expected = try await ReplayComparison.expected(stored.sorted { $0.publishTime < $1.publishTime }, patients: patients)
+            #expect(expected.count > 120)
+
+            let published = try await self.waitForResults(broker, server: server, count: expected.count, service: service)
+            #expect(self.distinct(published) == expected, "logs \(log.path), \(server.logPath)")
+            ReplayComparison.expectNoDifferingDuplicates(published)
             await broker.close()
         }
     }
