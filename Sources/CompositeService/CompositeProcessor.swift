@@ -38,7 +38,7 @@ public struct CompositeProcessor: Service {
         let metrics = self.metrics
         let logger = self.logger
         var generation = self.scorers.generation
-        let readiness = (metrics: self.metrics, consuming: "consuming \(topics.count) topics")
+        let consuming = "consuming \(topics.count) topics"
         func makeDriver() -> EngineDriver {
             EngineDriver(
                 engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
@@ -52,16 +52,16 @@ public struct CompositeProcessor: Service {
                 directoryStatus: { failure in
                     if let failure {
                         logger.error("patient directory unavailable; decisions wait", metadata: ["error": "\(failure)"])
-                        readiness.metrics.setReady(false, reason: "patient directory unavailable: \(failure)")
+                        metrics.setReady(false, reason: "patient directory unavailable: \(failure)")
                     } else {
                         logger.info("patient directory available again")
-                        readiness.metrics.setReady(true, reason: readiness.consuming)
+                        metrics.setReady(true, reason: consuming)
                     }
                 }
             )
         }
         var driver = makeDriver()
-        self.metrics.setReady(true, reason: readiness.consuming)
+        self.metrics.setReady(true, reason: consuming)
         self.logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: " "))"])
         let clock = ContinuousClock()
         var idle = IdleAdvance(topics: topics, interval: .seconds(self.configuration.idleSeconds), now: clock.now)
@@ -83,6 +83,8 @@ public struct CompositeProcessor: Service {
                 self.logger.notice("broker assignment changed; rebuilding engine state", metadata: ["reason": "\(error.reason)"])
                 generation = self.scorers.generation
                 driver = makeDriver()
+                // The new driver knows of no directory failure; its first failed lookup reports one again.
+                self.metrics.setReady(true, reason: consuming)
                 continue
             }
             if let message = received {

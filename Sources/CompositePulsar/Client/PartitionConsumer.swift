@@ -33,6 +33,10 @@ final class PartitionConsumer: Sendable {
         var highestReceived: MessageID?
         /// Set when the broker did not answer `GET_LAST_MESSAGE_ID` (pulsar-lite ignores it): never caught up then.
         var lastMessageIDUnanswered = false
+
+        mutating func noteReceived(_ id: MessageID) {
+            if self.highestReceived.map({ $0 < id }) ?? true { self.highestReceived = id }
+        }
     }
 
     let topic: String
@@ -251,19 +255,18 @@ final class PartitionConsumer: Sendable {
 
     /// The application took message `id` from the queue.
     func consumed(_ id: MessageID, epoch: Int) {
-        self.received(id)
-        self.returnPermits(1, epoch: epoch)
+        self.returnPermits(1, epoch: epoch, received: id)
     }
 
     private func received(_ id: MessageID) {
-        self.state.withLock { state in
-            if state.highestReceived.map({ $0 < id }) ?? true { state.highestReceived = id }
-        }
+        self.state.withLock { $0.noteReceived(id) }
     }
 
-    /// `count` messages left the receiver queue: return permits in halves of the queue.
-    private func returnPermits(_ count: Int, epoch: Int) {
+    /// `count` messages left the receiver queue (the last of them `received`, if the application took it): return
+    /// permits in halves of the queue.
+    private func returnPermits(_ count: Int, epoch: Int, received: MessageID? = nil) {
         let flow = self.state.withLock { state -> (PulsarConnection, UInt64, Int)? in
+            if let received { state.noteReceived(received) }
             guard state.epoch == epoch, let connection = state.connection else { return nil }
             state.credits += count
             guard state.credits >= self.receiverQueueSize / 2 else { return nil }

@@ -105,7 +105,7 @@ final class PulsarConnection: Sendable {
     ) async throws(PulsarError) -> PulsarCommand {
         let promise = self.channel.eventLoop.makePromise(of: PulsarCommand.self)
         let handler = self.handler
-        let timeout = timeout.map { TimeAmount.nanoseconds(Int64($0.components.seconds) * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000) } ?? self.operationTimeout
+        let timeout = timeout.map { TimeAmount.nanoseconds($0.nanoseconds) } ?? self.operationTimeout
         self.channel.eventLoop.execute { handler.value.request(make, timeout: timeout, promise: promise) }
         let answer: PulsarCommand
         do {
