@@ -63,6 +63,8 @@ public final class InMemoryBroker: MessageBroker {
         var deliveries = 0
         /// Bumped by ``changeAssignment()``; consumers compare it with the one they started with.
         var assignment = 0
+        /// What the consumers report when `assignment` changes.
+        var restartCode = BrokerError.Code.assignmentChanged
     }
 
     public let configuration: Configuration
@@ -135,8 +137,12 @@ public final class InMemoryBroker: MessageBroker {
 
     /// Simulates a rebalance (as Kafka's consumer groups have): every consumer's next receive throws
     /// ``BrokerError/Code/assignmentChanged`` once, then starts again at the first unacknowledged message of each topic.
-    public func changeAssignment() {
-        self.state.withLock { $0.assignment += 1 }
+    /// With `.outOfOrder` it simulates the Pulsar consumer's answer to a broker that broke a topic's order instead.
+    public func changeAssignment(reporting code: BrokerError.Code = .assignmentChanged) {
+        self.state.withLock { state in
+            state.assignment += 1
+            state.restartCode = code
+        }
     }
 
     /// Every message published through ``publish(_:to:)`` (not loaded), in publish order across topics.

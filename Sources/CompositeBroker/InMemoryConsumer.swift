@@ -40,11 +40,14 @@ final class InMemoryConsumer: BrokerConsumer {
     private func next() throws -> BrokerMessage? {
         try self.cursor.withLock { cursor -> BrokerMessage? in
             guard !cursor.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
-            let assignment = self.broker.state.withLock { $0.assignment }
+            let (assignment, code) = self.broker.state.withLock { ($0.assignment, $0.restartCode) }
             if assignment != cursor.assignment {
                 // Redeliver from the first unacknowledged message of every topic, as a Kafka rewind does.
                 cursor = Cursor(assignment: assignment, replaying: true)
-                throw BrokerError(.assignmentChanged, reason: "assignment changed")
+                throw BrokerError(
+                    code,
+                    reason: code == .assignmentChanged ? "assignment changed" : "delivered out of order"
+                )
             }
             if let duplicate = cursor.pendingDuplicate {
                 cursor.pendingDuplicate = nil

@@ -74,7 +74,8 @@ public protocol MessageBroker: Sendable {
 /// One connected consumer of a subscription.
 public protocol BrokerConsumer: Sendable {
     /// The next message, or `nil` when none arrives within `timeout`. Throws ``BrokerError/Code/assignmentChanged``
-    /// when the consumer's share of the topics changed; the next call continues with redelivery.
+    /// when the consumer's share of the topics changed, and ``BrokerError/Code/outOfOrder`` when the broker broke the
+    /// topic's order; either way the next call continues with redelivery.
     func receive(timeout: Duration) async throws -> BrokerMessage?
 
     /// Acknowledges messages individually. Acknowledging a message twice, or one already acknowledged, is harmless.
@@ -105,6 +106,11 @@ public struct BrokerError: Error, Sendable, CustomStringConvertible {
         /// rebalance). Thrown once by ``BrokerConsumer/receive(timeout:)``: the caller drops every state built from
         /// earlier messages; everything not acknowledged is delivered again.
         case assignmentChanged
+        /// The broker delivered a message for the first time after a newer one of the same topic (partition) had been
+        /// received, breaking the in-order delivery the engine relies on. Thrown instead of returning the late message;
+        /// the consumer has already asked for everything unacknowledged again, in order. The caller drops every state
+        /// built from earlier messages, as for ``assignmentChanged``.
+        case outOfOrder
     }
 
     public var code: Code

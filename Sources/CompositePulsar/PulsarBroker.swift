@@ -15,6 +15,13 @@ public final class PulsarBroker: MessageBroker {
     public let subscriptionType: PulsarSubscriptionType
     public let consumerName: String
     private let logger: Logger
+
+    /// Every instance subscribes under this one name. A Failover subscription picks its active consumer by name, and
+    /// among equal names keeps the one registered first; so a restarted service never takes over from a consumer the
+    /// broker still has registered, but waits until the broker drops it and rewinds the subscription, and all of a
+    /// tenant's non-partitioned topics stay with one instance. (Distinct names let a newcomer whose name sorts first
+    /// take over at once; pulsar-lite then skips the old consumer's unacknowledged messages until the next rewind.)
+    public static let defaultConsumerName = "composite-service"
     private let producers = Mutex<[String: PulsarProducer]>([:])
     private let roundRobin = Mutex(0)
 
@@ -26,7 +33,7 @@ public final class PulsarBroker: MessageBroker {
     ) throws(PulsarError) {
         self.client = try PulsarClient(configuration: configuration, logger: logger)
         self.subscriptionType = subscriptionType
-        self.consumerName = consumerName ?? "composite-service-\(ProcessInfo.processInfo.processIdentifier)"
+        self.consumerName = consumerName ?? Self.defaultConsumerName
         self.logger = logger
     }
 
@@ -35,12 +42,7 @@ public final class PulsarBroker: MessageBroker {
             let partitions = try await self.client.partitions(of: topic)
             let partition = partitions > 0 ? self.partition(for: message.key, of: partitions) : -1
             let target = partition >= 0 ? "\(topic)-partition-\(partition)" : topic
-            let producer = self.producers.withLock { producers in
-                if let producer = producers[target] { return producer }
-                let producer = PulsarProducer(topic: target, client: self.client, logger: self.logger)
-                producers[target] = producer
-                return producer
-            }
+            let producer = self.producer(for: target)
             let publishTime =
                 message.publishTime.map { UInt64(clamping: $0.millisecondsSinceEpoch) }
                 ?? UInt64(Date().timeIntervalSince1970 * 1000)
@@ -52,19 +54,47 @@ public final class PulsarBroker: MessageBroker {
                     publishTime: publishTime
                 )
             )
-            return MessageID(ledgerId: id.ledgerID, entryId: id.entryID, partition: partition, batchIndex: id.batchIndex)
+            return MessageID(
+                ledgerId: id.ledgerID,
+                entryId: id.entryID,
+                partition: partition,
+                batchIndex: id.batchIndex
+            )
         } catch {
             throw BrokerError(.publishFailed, topic: topic, reason: error.description)
         }
     }
 
+    private func producer(for target: String) -> PulsarProducer {
+        self.producers.withLock { producers in
+            if let producer = producers[target] { return producer }
+            let producer = PulsarProducer(topic: target, client: self.client, logger: self.logger)
+            producers[target] = producer
+            return producer
+        }
+    }
+
+    /// Publishes a caught-up probe (see ``CaughtUpProbe``) to one partition topic.
+    private func sendProbe(to target: String) async throws(PulsarError) {
+        _ = try await self.producer(for: target).send(
+            PulsarOutgoing(
+                payload: CaughtUpProbe.payload,
+                key: nil,
+                properties: [CaughtUpProbe.property: "1"],
+                publishTime: UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+            )
+        )
+    }
+
     /// Keyed messages always go to the same partition; unkeyed ones take turns.
     private func partition(for key: String?, of count: Int) -> Int32 {
         guard let key else {
-            return Int32(self.roundRobin.withLock { next in
-                defer { next = (next + 1) % count }
-                return next
-            })
+            return Int32(
+                self.roundRobin.withLock { next in
+                    defer { next = (next + 1) % count }
+                    return next
+                }
+            )
         }
         var hash: UInt32 = 0x811c_9dc5
         for byte in key.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
@@ -90,7 +120,8 @@ public final class PulsarBroker: MessageBroker {
                         consumerName: self.consumerName,
                         client: self.client,
                         queue: queue,
-                        logger: self.logger
+                        logger: self.logger,
+                        sendProbe: { () async throws(PulsarError) in try await self.sendProbe(to: target) }
                     )
                     try await consumer.subscribeRetrying()
                     consumers.append(consumer)

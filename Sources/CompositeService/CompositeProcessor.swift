@@ -77,10 +77,21 @@ public struct CompositeProcessor: Service {
             let received: BrokerMessage?
             do {
                 received = try await consumer.receive(timeout: .milliseconds(100))
-            } catch let error as BrokerError where error.code == .assignmentChanged {
-                // Another instance may now own some of the messages this engine holds: drop everything and rebuild
-                // from redelivery (every unacknowledged message of the new assignment comes again).
-                self.logger.notice("broker assignment changed; rebuilding engine state", metadata: ["reason": "\(error.reason)"])
+            } catch let error as BrokerError where error.code == .assignmentChanged || error.code == .outOfOrder {
+                // Another instance may now own some of the messages this engine holds, or the broker broke a topic's
+                // order: drop everything and rebuild from redelivery (every unacknowledged message comes again).
+                if error.code == .outOfOrder {
+                    self.logger.error(
+                        "broker delivered out of order; rebuilding engine state",
+                        metadata: ["reason": "\(error.reason)"]
+                    )
+                } else {
+                    self.logger.notice(
+                        "broker assignment changed; rebuilding engine state",
+                        metadata: ["reason": "\(error.reason)"]
+                    )
+                }
+                self.metrics.rebuilt(reason: error.code == .outOfOrder ? "out_of_order" : "assignment_changed")
                 generation = self.scorers.generation
                 driver = makeDriver()
                 // The new driver knows of no directory failure; its first failed lookup reports one again.

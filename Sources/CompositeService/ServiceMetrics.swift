@@ -14,6 +14,13 @@ public final class ServiceMetrics: Sendable {
     static var deadLetters: MetricNameDescriptor {
         Self.descriptor("dead_letters", "total", "Messages dead-lettered, by dead-letter topic.")
     }
+    static var engineRebuilds: MetricNameDescriptor {
+        Self.descriptor(
+            "engine_rebuilds",
+            "total",
+            "Engine state dropped and rebuilt from redelivery, by reason (assignment_changed, out_of_order)."
+        )
+    }
     static var pendingComposites: MetricNameDescriptor {
         Self.descriptor("pending_composites", "", "Composites not yet decided.")
     }
@@ -73,6 +80,10 @@ public final class ServiceMetrics: Sendable {
             self.registry.makeCounter(descriptor: Self.deadLetters, labels: [("topic", publication.topic)])
                 .increment()
         }
+    }
+
+    public func rebuilt(reason: String) {
+        self.registry.makeCounter(descriptor: Self.engineRebuilds, labels: [("reason", reason)]).increment()
     }
 
     /// Updates the gauges from the engine's state; `now` is the wall clock.

@@ -21,7 +21,9 @@ public enum TestTools {
 
     /// Runs a program to completion and returns its exit status and combined output.
     @discardableResult
-    public static func run(_ program: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ program: String, _ arguments: [String], input: String? = nil) throws -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -40,22 +42,43 @@ public enum TestTools {
 
     /// A TCP port nobody listens on right now.
     public static func freePort() throws -> Int {
+        let (fd, port) = try self.boundSocket()
+        close(fd)
+        return port
+    }
+
+    /// A loopback listener that never accepts: the kernel completes clients' TCP handshakes and nothing ever answers,
+    /// like a server that hangs. Close the returned descriptor to end it.
+    public static func silentListener() throws -> (descriptor: Int32, port: Int) {
+        let (fd, port) = try self.boundSocket()
+        guard listen(fd, 16) == 0 else {
+            close(fd)
+            throw TestToolError("listen() failed")
+        }
+        return (fd, port)
+    }
+
+    private static func boundSocket() throws -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestToolError("socket() failed") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard bound == 0 else { throw TestToolError("bind() failed") }
+        guard bound == 0 else {
+            close(fd)
+            throw TestToolError("bind() failed")
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// Waits until something accepts TCP connections on `port`.
@@ -69,7 +92,9 @@ public enum TestTools {
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             address.sin_port = UInt16(port).bigEndian
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             close(fd)
             if connected == 0 { return }

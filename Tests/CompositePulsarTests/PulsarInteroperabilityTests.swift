@@ -23,7 +23,9 @@ struct PulsarInteroperabilityTests {
     }
 
     /// Receives until `count` messages arrived; `timeout` only guards against a hang.
-    func receiveAll(_ consumer: any BrokerConsumer, count: Int, timeout: Duration = TestTools.hangBound) async throws -> [BrokerMessage] {
+    func receiveAll(_ consumer: any BrokerConsumer, count: Int, timeout: Duration = TestTools.hangBound) async throws
+        -> [BrokerMessage]
+    {
         var messages: [BrokerMessage] = []
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
@@ -70,7 +72,12 @@ struct PulsarInteroperabilityTests {
         #expect(try await !consumer.isCaughtUp(on: topic), "one message is still to be taken")
         let last = try await self.receiveAll(consumer, count: 1)
         #expect(last.map(\.payload) == [[4]])
-        #expect(try await consumer.isCaughtUp(on: topic))
+        // The first answer above was inconclusive, so a probe followed the five messages; the consumer takes it
+        // (never handing it on) on its next receive, and only then has everything.
+        try await TestTools.waitUntil("the probe taken") {
+            #expect(try await consumer.receive(timeout: .milliseconds(200)) == nil, "the probe is not handed on")
+            return try await consumer.isCaughtUp(on: topic)
+        }
         _ = try await broker.publish(OutgoingMessage(payload: [9]), to: other)
         #expect(try await !consumer.isCaughtUp(on: other), "each topic answers for itself")
         #expect(try await consumer.isCaughtUp(on: topic))
@@ -83,13 +90,153 @@ struct PulsarInteroperabilityTests {
     /// pulsar-lite deviation: with producer batching, acknowledging part of a batch and restarting loses the rest of
     /// the batch there (Apache Pulsar redelivers the whole entry). This test acknowledges whole batches; the tests
     /// that hold messages across restarts publish unbatched, as this service's producer does.
+    /// `GET_LAST_MESSAGE_ID` names the last stored message even when it was acknowledged; a consumer that subscribes
+    /// afterwards is never sent it. The probe settles the question: published by the consumer, taken (and
+    /// acknowledged) without being handed on, it shows that nothing stored before it is unread.
+    @Test func aConsumerWhoseTopicEndsInAcknowledgedMessagesIsCaughtUpByAProbe() async throws {
+        let server = try PulsarLiteServer()
+        defer { server.stop() }
+        try await server.start()
+        let topic = "persistent://krane/tasks/acknowledged-tail"
+        let broker = try self.broker(server)
+        for index in 0..<3 { _ = try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: topic) }
+        let first = try await broker.subscribe(topics: [topic], subscription: "s")
+        let all = try await self.receiveAll(first, count: 3)
+        try await first.acknowledge(all.map { MessageRef(topic: topic, id: $0.id) })
+        #expect(try await self.leftovers(first, topic: topic, broker: broker) == [])
+        await first.close()
+
+        let second = try await broker.subscribe(topics: [topic], subscription: "s")
+        #expect(try await !second.isCaughtUp(on: topic), "the stored tail was acknowledged and is never sent")
+        #expect(try await !second.isCaughtUp(on: topic), "one probe outstanding, not caught up yet")
+        try await TestTools.waitUntil("the probe taken") {
+            #expect(try await second.receive(timeout: .milliseconds(200)) == nil, "the probe is not handed on")
+            return try await second.isCaughtUp(on: topic)
+        }
+        #expect(try await self.leftovers(second, topic: topic, broker: broker) == [], "the probe was acknowledged")
+        await second.close()
+
+        // Other consumers of the topic see the probe with its marking property.
+        // Three messages, two markers and one probe.
+        let official = try OfficialPulsarClient.consume(
+            serviceURL: server.serviceURL,
+            topic: topic,
+            subscription: "official",
+            count: 6
+        )
+        let probes = official.filter { ($0["properties"] as? [String: String])?["composite-service-probe"] != nil }
+        #expect(probes.count == 1)
+        #expect((probes.first?["payload"] as? String)?.contains("CompositeServiceCaughtUpProbe") == true)
+        await broker.close()
+    }
+
+    /// The guard against broken topic order, on a broker that breaks it. pulsar-lite hands a Shared subscription's
+    /// closed consumer's unacknowledged messages to the remaining consumer after newer ones. Our consumer must never
+    /// hand such a late first arrival on as if nothing were wrong: it throws `outOfOrder` and subscribes again, after
+    /// which every unacknowledged message comes again.
+    @Test func aFirstArrivalOlderThanOneTakenMakesTheConsumerStartOver() async throws {
+        let server = try PulsarLiteServer()
+        defer { server.stop() }
+        try await server.start()
+        let topic = "persistent://krane/tasks/disorder"
+        var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+        configuration.operationTimeout = .seconds(10)
+        let old = try PulsarBroker(
+            configuration: configuration,
+            subscriptionType: .shared,
+            consumerName: "z-old",
+            logger: Self.logger
+        )
+        let new = try PulsarBroker(
+            configuration: configuration,
+            subscriptionType: .shared,
+            consumerName: "a-new",
+            logger: Self.logger
+        )
+        for index in 0..<10 { _ = try await old.publish(OutgoingMessage(payload: Array("m\(index)".utf8)), to: topic) }
+        let first = try await old.subscribe(topics: [topic], subscription: "s")
+        let held = try await self.receiveAll(first, count: 10)
+        #expect(held.count == 10)
+        let second = try await new.subscribe(topics: [topic], subscription: "s")
+        for index in 10..<20 { _ = try await old.publish(OutgoingMessage(payload: Array("m\(index)".utf8)), to: topic) }
+        var taken: [String] = []
+        var disorder: BrokerError?
+        var closedOld = false
+        try await TestTools.waitUntil("the consumer reports the late first arrival") {
+            do {
+                if let message = try await second.receive(timeout: .milliseconds(200)) {
+                    taken.append(String(decoding: message.payload, as: UTF8.self))
+                }
+            } catch let error as BrokerError where error.code == .outOfOrder {
+                disorder = error
+                return true
+            }
+            if !taken.isEmpty && !closedOld {
+                closedOld = true
+                await first.close()
+            }
+            return false
+        }
+        #expect(
+            !taken.isEmpty && taken.allSatisfy { Int($0.dropFirst())! >= 10 },
+            "newer messages came first: \(taken)"
+        )
+        #expect(disorder?.topic == topic)
+        #expect(disorder?.reason.contains("for the first time after the newer") == true)
+        var again: [String] = []
+        try await TestTools.waitUntil("everything unacknowledged, again") {
+            if let message = try await second.receive(timeout: .milliseconds(200)) {
+                again.append(String(decoding: message.payload, as: UTF8.self))
+            }
+            return Set(again).count >= 20
+        }
+        #expect(again == (0..<20).map { "m\($0)" }, "nothing lost, and nothing out of order this time")
+        await second.close()
+        await new.close()
+        await old.close()
+    }
+
+    /// Every instance of the service subscribes under one consumer name, so on a Failover subscription a restarted
+    /// service never takes over from a consumer that is still registered: it waits until the broker drops that one,
+    /// which rewinds the subscription. (pulsar-lite makes a consumer whose name sorts first active at once, without a
+    /// rewind, so a different name could skip the unacknowledged messages still assigned to the old consumer.)
+    @Test func aSecondConsumerUnderTheSameNameTakesOverInOrder() async throws {
+        let server = try PulsarLiteServer()
+        defer { server.stop() }
+        try await server.start()
+        let topic = "persistent://krane/tasks/takeover"
+        var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+        configuration.operationTimeout = .seconds(10)
+        let old = try PulsarBroker(configuration: configuration, logger: Self.logger)
+        let new = try PulsarBroker(configuration: configuration, logger: Self.logger)
+        for index in 0..<10 { _ = try await old.publish(OutgoingMessage(payload: Array("m\(index)".utf8)), to: topic) }
+        let first = try await old.subscribe(topics: [topic], subscription: "s")
+        let held = try await self.receiveAll(first, count: 10)
+        #expect(held.count == 10)
+        let second = try await new.subscribe(topics: [topic], subscription: "s")
+        for index in 10..<15 { _ = try await old.publish(OutgoingMessage(payload: Array("m\(index)".utf8)), to: topic) }
+        // Not a verdict on time: a standby that were wrongly made active would have been handed m10 by now.
+        let standby = try await second.receive(timeout: .seconds(1))
+        #expect(standby == nil, "the second consumer is a standby while the first is registered")
+        await first.close()
+        let all = try await self.receiveAll(second, count: 15)
+        #expect(all.map { String(decoding: $0.payload, as: UTF8.self) } == (0..<15).map { "m\($0)" })
+        await second.close()
+        await new.close()
+        await old.close()
+    }
+
     @Test func officialProducerBatchedAndUnbatchedReachesOurConsumer() async throws {
         let server = try PulsarLiteServer()
         defer { server.stop() }
         try await server.start()
         let topic = "persistent://krane/tasks/interop-in"
-        let batched = (0..<40).map { ["payload": "{\"n\":\($0)}", "key": "patient-\($0 % 7)", "properties": ["i": "\($0)"]] as [String: Any] }
-        let single = (40..<60).map { ["payload": "{\"n\":\($0)}", "key": "patient-\($0 % 7)", "properties": ["i": "\($0)"]] as [String: Any] }
+        let batched = (0..<40).map {
+            ["payload": "{\"n\":\($0)}", "key": "patient-\($0 % 7)", "properties": ["i": "\($0)"]] as [String: Any]
+        }
+        let single = (40..<60).map {
+            ["payload": "{\"n\":\($0)}", "key": "patient-\($0 % 7)", "properties": ["i": "\($0)"]] as [String: Any]
+        }
         try OfficialPulsarClient.produce(serviceURL: server.serviceURL, topic: topic, messages: batched, batching: true)
         try OfficialPulsarClient.produce(serviceURL: server.serviceURL, topic: topic, messages: single, batching: false)
 
@@ -112,7 +259,10 @@ struct PulsarInteroperabilityTests {
         try await Task.sleep(for: .milliseconds(300))
         await consumer.close()
         let again = try await broker.subscribe(topics: [topic], subscription: "composite-service")
-        #expect(try await self.leftovers(again, topic: topic, broker: broker) == [], "everything was acknowledged, batches included")
+        #expect(
+            try await self.leftovers(again, topic: topic, broker: broker) == [],
+            "everything was acknowledged, batches included"
+        )
         await again.close()
         await broker.close()
     }
@@ -139,11 +289,19 @@ struct PulsarInteroperabilityTests {
         }
         #expect(Set(ids).count == 25, "every receipt names its own stored message")
         await broker.close()
-        let received = try OfficialPulsarClient.consume(serviceURL: server.serviceURL, topic: topic, subscription: "official", count: 25)
+        let received = try OfficialPulsarClient.consume(
+            serviceURL: server.serviceURL,
+            topic: topic,
+            subscription: "official",
+            count: 25
+        )
         #expect(received.map { $0["payload"] as? String } == (0..<25).map { "{\"result\":\($0)}" })
         #expect(received.map { $0["key"] as? String } == (0..<25).map { "occurrence-\($0)" })
         #expect(received.map { ($0["properties"] as? [String: String])?["reason"] } == (0..<25).map { "r\($0)" })
-        #expect(received.map { ($0["publishTime"] as? NSNumber)?.int64Value } == (0..<25).map { 1_697_000_000_000 + Int64($0) })
+        #expect(
+            received.map { ($0["publishTime"] as? NSNumber)?.int64Value }
+                == (0..<25).map { 1_697_000_000_000 + Int64($0) }
+        )
     }
 
     @Test func individualAcknowledgementsSurviveAReconnectAndABrokerRestart() async throws {
@@ -177,7 +335,11 @@ struct PulsarInteroperabilityTests {
         let restarted = try self.broker(server)
         let third = try await restarted.subscribe(topics: [topic], subscription: "composite-service")
         let afterRestart = try await self.receiveAll(third, count: 7)
-        #expect(afterRestart.map { String(decoding: $0.payload, as: UTF8.self) } == ["m0", "m1", "m2", "m5", "m6", "m8", "m9"])
+        #expect(
+            afterRestart.map { String(decoding: $0.payload, as: UTF8.self) } == [
+                "m0", "m1", "m2", "m5", "m6", "m8", "m9",
+            ]
+        )
         await third.close()
         await restarted.close()
     }
@@ -216,7 +378,9 @@ struct PulsarInteroperabilityTests {
         try await server.start()
         let topic = "persistent://krane/tasks/sequence"
         let broker = try self.broker(server)
-        for index in 0..<5 { _ = try await broker.publish(OutgoingMessage(payload: Array("s\(index)".utf8)), to: topic) }
+        for index in 0..<5 {
+            _ = try await broker.publish(OutgoingMessage(payload: Array("s\(index)".utf8)), to: topic)
+        }
         let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")
         var payloads: [String] = []
         for try await message in consumer.messages {
@@ -259,6 +423,22 @@ struct PulsarInteroperabilityTests {
         }
         #expect(firstArrivals == (0..<50).map { [UInt8($0)] })
         await consumer.close()
+        await broker.close()
+    }
+
+    /// A listener that accepts TCP and never answers CONNECT (seen as a service that never subscribed again after a
+    /// broker restart): connecting fails after the operation timeout, so callers retry instead of waiting forever.
+    @Test func aBrokerThatNeverAnswersTheHandshakeTimesOut() async throws {
+        let listener = try TestTools.silentListener()
+        defer { close(listener.descriptor) }
+        var configuration = PulsarClientConfiguration(serviceURL: "pulsar://127.0.0.1:\(listener.port)")
+        configuration.operationTimeout = .milliseconds(500)
+        let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
+        await #expect {
+            _ = try await broker.subscribe(topics: ["persistent://a/b/c"], subscription: "s")
+        } throws: { error in
+            "\(error)".contains("no answer to CONNECT from pulsar://127.0.0.1:\(listener.port) within 500 ms")
+        }
         await broker.close()
     }
 

@@ -12,15 +12,15 @@ struct ProcessorAssignmentTests {
     static func startProcessor(
         on broker: InMemoryBroker,
         patientFile: String,
-        patients: URL
+        patients: URL,
+        metrics: ServiceMetrics = ServiceMetrics()
     ) throws -> (ServiceConfiguration, Task<Void, any Error>) {
         let configuration = try ServiceConfiguration.load(environment: [
             "KRANE_TENANTS": GeneratedStream.tenants.joined(separator: ","), "BROKER": "memory",
             "COMPOSITES_DIR": ReplayComparison.composites, "IDLE_SECONDS": "86400", "HTTP_PORT": "0",
         ])
         var logger = Logger(label: "assignment-test")
-        logger.logLevel = .warning
-        let metrics = ServiceMetrics()
+        logger.logLevel = .critical
         let processor = CompositeProcessor(
             configuration: configuration,
             broker: broker,
@@ -63,6 +63,31 @@ struct ProcessorAssignmentTests {
             broker.changeAssignment()
         }
         try await Self.expectReplayResults(expected, from: broker)
+    }
+
+    /// The Pulsar consumer's answer to a broker that broke a topic's order (`outOfOrder`, after subscribing again)
+    /// gets the same rebuild from redelivery, and is counted for operators.
+    @Test func aConsumerThatReportsDisorderMakesTheProcessorRebuildAndCountIt() async throws {
+        let directory = try temporaryDirectory("disorder")
+        let (messages, patientFile) = GeneratedStream.make(patients: 120, seed: 4)
+        let patients = try ReplayComparison.writePatients(patientFile, into: directory)
+        let expected = try await ReplayComparison.expected(messages, patients: patients)
+        let broker = InMemoryBroker()
+        let metrics = ServiceMetrics()
+        let (_, running) = try Self.startProcessor(
+            on: broker,
+            patientFile: patientFile,
+            patients: patients,
+            metrics: metrics
+        )
+        defer { running.cancel() }
+        let half = messages.count / 2
+        try await ServiceRunner.publish(Array(messages[..<half]), to: broker)
+        try await Task.sleep(for: .milliseconds(150))
+        broker.changeAssignment(reporting: .outOfOrder)
+        try await ServiceRunner.publish(Array(messages[half...]), to: broker)
+        try await Self.expectReplayResults(expected, from: broker)
+        #expect(metrics.exposition().contains(#"composite_engine_rebuilds_total{reason="out_of_order"} 1"#))
     }
 
     /// The engine acknowledges an unrelated message at once, even when it carried its topic's watermark far ahead. A

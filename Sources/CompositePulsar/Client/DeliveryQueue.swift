@@ -34,6 +34,11 @@ final class DeliveryQueue: Sendable {
         waiter?.continuation.resume()
     }
 
+    /// Drops every entry not yet taken: their subscriptions were stopped and deliver them again.
+    func removeAll() {
+        self.state.withLock { $0.entries.removeAll() }
+    }
+
     /// Makes every waiting and future `pop` throw: the consumer cannot go on.
     func fail(_ error: PulsarError) {
         let waiter = self.state.withLock { state in

@@ -29,14 +29,12 @@ final class PartitionConsumer: Sendable {
         var unsentAcknowledgements: [MessageIDData] = []
         var batches: [EntryKey: BatchProgress] = [:]
         var closed = false
-        /// The highest message the application has taken from the queue, in this process.
-        var highestReceived: MessageID?
+        /// What the application has taken since this subscription began, and whether it came in order.
+        var order = DeliveryOrder()
         /// Set when the broker did not answer `GET_LAST_MESSAGE_ID` (pulsar-lite ignores it): never caught up then.
         var lastMessageIDUnanswered = false
-
-        mutating func noteReceived(_ id: MessageID) {
-            if self.highestReceived.map({ $0 < id }) ?? true { self.highestReceived = id }
-        }
+        /// A caught-up probe was published and has not been taken yet.
+        var probeOutstanding = false
     }
 
     let topic: String
@@ -51,6 +49,7 @@ final class PartitionConsumer: Sendable {
     private let logger: Logger
     private let receiverQueueSize: Int
     private let state: Mutex<State>
+    private let sendProbe: @Sendable () async throws(PulsarError) -> Void
 
     init(
         topic: String,
@@ -61,8 +60,10 @@ final class PartitionConsumer: Sendable {
         consumerName: String,
         client: PulsarClient,
         queue: DeliveryQueue,
-        logger: Logger
+        logger: Logger,
+        sendProbe: @escaping @Sendable () async throws(PulsarError) -> Void
     ) {
+        self.sendProbe = sendProbe
         self.topic = topic
         self.reportedTopic = reportedTopic
         self.partition = partition
@@ -81,13 +82,19 @@ final class PartitionConsumer: Sendable {
     func subscribeRetrying() async throws(PulsarError) {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: self.client.configuration.operationTimeout)
-        var backoff = Backoff(initial: self.client.configuration.initialBackoff, maximum: self.client.configuration.maxBackoff)
+        var backoff = Backoff(
+            initial: self.client.configuration.initialBackoff,
+            maximum: self.client.configuration.maxBackoff
+        )
         while true {
             do {
                 try await self.subscribe()
                 return
-            } catch where error.isRetriable && clock.now < deadline {
-                self.logger.warning("subscribing failed; retrying", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+            } catch  where error.isRetriable && clock.now < deadline {
+                self.logger.warning(
+                    "subscribing failed; retrying",
+                    metadata: ["topic": "\(self.topic)", "error": "\(error)"]
+                )
                 try? await Task.sleep(for: min(backoff.next(), deadline - clock.now))
             }
         }
@@ -104,8 +111,12 @@ final class PartitionConsumer: Sendable {
         let registered = await connection.register(consumerID: consumerID) { [weak self] event in
             self?.handle(event, epoch: epoch)
         }
-        guard registered else { throw PulsarError(.connectionFailed, "connection closed before SUBSCRIBE", topic: self.topic) }
-        let (topic, subscription, type, name) = (self.topic, self.subscription, self.subscriptionType, self.consumerName)
+        guard registered else {
+            throw PulsarError(.connectionFailed, "connection closed before SUBSCRIBE", topic: self.topic)
+        }
+        let (topic, subscription, type, name) = (
+            self.topic, self.subscription, self.subscriptionType, self.consumerName
+        )
         do throws(PulsarError) {
             let answer = try await connection.request(topic: topic) { id in
                 .subscribe(
@@ -142,6 +153,8 @@ final class PartitionConsumer: Sendable {
     private func handle(_ event: ConsumerEvent, epoch: Int) {
         switch event {
         case .message(let message, let payload):
+            // A stopped subscription's last deliveries come again, in order, to the next one.
+            guard self.state.withLock({ $0.epoch == epoch }) else { return }
             self.deliver(message, payload, epoch: epoch)
         case .disconnected(let error):
             let current = self.state.withLock { state -> Bool in
@@ -150,23 +163,35 @@ final class PartitionConsumer: Sendable {
                 return true
             }
             guard current else { return }
-            self.logger.warning("consumer disconnected; subscribing again", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+            self.logger.warning(
+                "consumer disconnected; subscribing again",
+                metadata: ["topic": "\(self.topic)", "error": "\(error)"]
+            )
             Task { await self.resubscribe() }
         }
     }
 
     private func resubscribe() async {
-        var backoff = Backoff(initial: self.client.configuration.initialBackoff, maximum: self.client.configuration.maxBackoff)
+        var backoff = Backoff(
+            initial: self.client.configuration.initialBackoff,
+            maximum: self.client.configuration.maxBackoff
+        )
         while !self.state.withLock({ $0.closed }) {
             try? await Task.sleep(for: backoff.next())
             do {
                 try await self.subscribe()
                 self.logger.info("consumer subscribed again", metadata: ["topic": "\(self.topic)"])
                 return
-            } catch where error.isRetriable {
-                self.logger.warning("subscribing again failed; retrying", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+            } catch  where error.isRetriable {
+                self.logger.warning(
+                    "subscribing again failed; retrying",
+                    metadata: ["topic": "\(self.topic)", "error": "\(error)"]
+                )
             } catch {
-                self.logger.error("subscribing again failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+                self.logger.error(
+                    "subscribing again failed",
+                    metadata: ["topic": "\(self.topic)", "error": "\(error)"]
+                )
                 self.queue.fail(error)
                 return
             }
@@ -181,23 +206,34 @@ final class PartitionConsumer: Sendable {
         } catch {
             // A corrupt entry cannot be handed to the engine; failing the consumer makes the service stop and
             // redeliver, rather than acknowledging data nobody read.
-            self.queue.fail(PulsarError(.malformed, "undecodable message \(message.messageID): \(error.reason)", topic: self.topic))
+            self.queue.fail(
+                PulsarError(.malformed, "undecodable message \(message.messageID): \(error.reason)", topic: self.topic)
+            )
             return
         }
         let redelivered = self.state.withLock { state in decoded.filter { state.acknowledged.contains($0.id) } }
         if !redelivered.isEmpty { self.acknowledge(redelivered.map(\.id)) }
-        let fresh = redelivered.isEmpty ? decoded : decoded.filter { message in !redelivered.contains { $0.id == message.id } }
+        let fresh =
+            redelivered.isEmpty ? decoded : decoded.filter { message in !redelivered.contains { $0.id == message.id } }
         self.queue.push(fresh.map { DeliveryQueue.Entry(message: $0, source: self, epoch: epoch) })
         if fresh.isEmpty {
             // Nothing of this entry is left for the application: it counts as taken, for the caught-up question.
             let wire = message.messageID
-            self.received(MessageID(ledgerId: wire.ledgerID, entryId: wire.entryID, partition: self.partition, batchIndex: .max))
+            let passed = MessageID(
+                ledgerId: wire.ledgerID,
+                entryId: wire.entryID,
+                partition: self.partition,
+                batchIndex: .max
+            )
+            self.state.withLock { $0.order.passed(passed) }
         }
         if skipped + redelivered.count > 0 { self.returnPermits(skipped + redelivered.count, epoch: epoch) }
     }
 
     /// The messages of one entry, and how many batch indexes were left out because the broker marked them acked.
-    private func decode(_ message: Message, _ payload: PulsarFrame.Payload) throws(PulsarError) -> ([BrokerMessage], Int) {
+    private func decode(_ message: Message, _ payload: PulsarFrame.Payload) throws(PulsarError) -> (
+        [BrokerMessage], Int
+    ) {
         let metadata = payload.metadata
         guard metadata.compression == 0 else {
             throw PulsarError(.malformed, "compressed payloads (compression \(metadata.compression)) are not supported")
@@ -253,20 +289,20 @@ final class PartitionConsumer: Sendable {
         return (messages, skipped)
     }
 
-    /// The application took message `id` from the queue.
-    func consumed(_ id: MessageID, epoch: Int) {
-        self.returnPermits(1, epoch: epoch, received: id)
+    /// The application took message `id` from the queue; the verdict says whether it came in order.
+    func consumed(_ id: MessageID, epoch: Int) -> DeliveryOrder.Verdict {
+        var verdict = DeliveryOrder.Verdict.inOrder
+        self.returnPermits(1, epoch: epoch) { state in
+            verdict = state.order.take(id, acknowledgedBefore: state.acknowledged.contains(id))
+        }
+        return verdict
     }
 
-    private func received(_ id: MessageID) {
-        self.state.withLock { $0.noteReceived(id) }
-    }
-
-    /// `count` messages left the receiver queue (the last of them `received`, if the application took it): return
-    /// permits in halves of the queue.
-    private func returnPermits(_ count: Int, epoch: Int, received: MessageID? = nil) {
+    /// `count` messages left the receiver queue: return permits in halves of the queue. `taking` runs under the same
+    /// lock, for the message the application took.
+    private func returnPermits(_ count: Int, epoch: Int, taking: ((inout State) -> Void)? = nil) {
         let flow = self.state.withLock { state -> (PulsarConnection, UInt64, Int)? in
-            if let received { state.noteReceived(received) }
+            taking?(&state)
             guard state.epoch == epoch, let connection = state.connection else { return nil }
             state.credits += count
             guard state.credits >= self.receiverQueueSize / 2 else { return nil }
@@ -284,6 +320,7 @@ final class PartitionConsumer: Sendable {
             var entries: [MessageIDData] = []
             for id in ids {
                 state.acknowledged.insert(id)
+                state.order.acknowledged(id)
                 let wire = MessageIDData(ledgerID: id.ledgerId, entryID: id.entryId, partition: self.partition)
                 guard id.batchIndex >= 0 else {
                     entries.append(wire)
@@ -315,13 +352,23 @@ final class PartitionConsumer: Sendable {
         }
     }
 
+    /// A probe was taken from the queue: everything stored before it has been taken. It is acknowledged here and
+    /// never reaches the application.
+    func probeTaken(_ id: MessageID) {
+        self.state.withLock { $0.probeOutstanding = false }
+        self.acknowledge([id])
+    }
+
     /// Whether the application has taken every message stored on this partition: the broker's last message id
-    /// against the highest one taken. Apache Pulsar delivers an Exclusive or Failover subscription in order, a
-    /// reconnected consumer's redeliveries first, so having taken the last message means having taken them all.
+    /// against the highest one taken; when that is inconclusive, a probe (``CaughtUpProbe``) is published. Apache
+    /// Pulsar delivers an Exclusive or Failover subscription in order, a reconnected consumer's redeliveries first,
+    /// so having taken the last message (or a later probe) means having taken them all.
     /// No answer (a broker without `GET_LAST_MESSAGE_ID`, a connection being replaced) counts as not caught up.
     func isCaughtUp() async -> Bool {
         let asked = self.state.withLock { state -> (PulsarConnection, UInt64)? in
-            guard !state.lastMessageIDUnanswered, let connection = state.connection, connection.isActive else { return nil }
+            guard !state.lastMessageIDUnanswered, let connection = state.connection, connection.isActive else {
+                return nil
+            }
             return (connection, state.consumerID)
         }
         guard let (connection, consumerID) = asked else { return false }
@@ -342,15 +389,61 @@ final class PartitionConsumer: Sendable {
         }
         guard case .getLastMessageIDResponse(let response) = answer else { return false }
         guard let last = response.lastMessageID else { return true }
-        let stored = MessageID(ledgerId: last.ledgerID, entryId: last.entryID, partition: self.partition, batchIndex: last.batchIndex)
-        return self.state.withLock { state in
-            guard let received = state.highestReceived else { return false }
-            return (received.ledgerId, received.entryId, received.batchIndex) >= (stored.ledgerId, stored.entryId, stored.batchIndex)
+        let stored = MessageID(
+            ledgerId: last.ledgerID,
+            entryId: last.entryID,
+            partition: self.partition,
+            batchIndex: last.batchIndex
+        )
+        let (caughtUp, probe, taken) = self.state.withLock { state in
+            let caughtUp = state.order.hasTaken(upTo: stored)
+            defer { if !caughtUp { state.probeOutstanding = true } }
+            return (caughtUp, !caughtUp && !state.probeOutstanding, state.order.highestTaken)
         }
+        guard !caughtUp else { return true }
+        self.logger.debug(
+            "not caught up",
+            metadata: [
+                "topic": "\(self.topic)", "last": "\(stored)", "taken": "\(taken.map { "\($0)" } ?? "none")",
+                "probe": "\(probe)",
+            ]
+        )
+        if probe {
+            do {
+                try await self.sendProbe()
+            } catch {
+                self.state.withLock { $0.probeOutstanding = false }
+                self.logger.warning(
+                    "publishing a caught-up probe failed",
+                    metadata: ["topic": "\(self.topic)", "error": "\(error)"]
+                )
+            }
+        }
+        return false
     }
 
     /// How long a `GET_LAST_MESSAGE_ID` may take before the broker is taken not to support it.
     static let lastMessageIDTimeout = Duration.seconds(5)
+
+    /// Ends this subscription's broker consumer without closing the partition consumer, so that a later
+    /// ``restart()`` subscribes afresh: the broker then delivers every unacknowledged message again, in order.
+    func stop() async {
+        let (connection, consumerID) = self.state.withLock { state in
+            state.epoch += 1
+            defer { state.connection = nil }
+            return (state.connection, state.consumerID)
+        }
+        await Self.closeConsumer(connection, consumerID, topic: self.topic)
+    }
+
+    /// Subscribes again after ``stop()``, with the delivery order forgotten.
+    func restart() async {
+        self.state.withLock { state in
+            state.order.reset()
+            state.probeOutstanding = false
+        }
+        await self.resubscribe()
+    }
 
     func close() async {
         let (connection, consumerID) = self.state.withLock { state in
@@ -358,9 +451,12 @@ final class PartitionConsumer: Sendable {
             defer { state.connection = nil }
             return (state.connection, state.consumerID)
         }
+        await Self.closeConsumer(connection, consumerID, topic: self.topic)
+    }
+
+    private static func closeConsumer(_ connection: PulsarConnection?, _ consumerID: UInt64, topic: String) async {
         guard let connection, connection.isActive else { return }
         connection.unregister(consumerID: consumerID)
-        let topic = self.topic
         _ = try? await connection.request(topic: topic) { id in
             .closeConsumer(CloseConsumer(consumerID: consumerID, requestID: id))
         }

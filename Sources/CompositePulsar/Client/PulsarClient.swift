@@ -1,7 +1,9 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// Connections, topic lookup and partition metadata for one Pulsar cluster.
 ///
@@ -21,10 +23,6 @@ public actor PulsarClient {
     private let tlsContext: NIOSSLContext?
     private var pool: [PoolKey: Task<PulsarConnection, any Error>] = [:]
     private var partitionCounts: [String: Int] = [:]
-    /// Producer and consumer ids only need to be unique per connection in Pulsar, but some Pulsar-protocol brokers
-    /// (pulsar-lite) scope them to the broker and keep those of a killed client's dead connection, refusing a new
-    /// client's same ids. A random start per client avoids colliding with any earlier process.
-    private var nextHandleID = UInt64.random(in: 0..<(1 << 48))
     private var closed = false
 
     public init(
@@ -56,9 +54,17 @@ public actor PulsarClient {
 
     /// A new producer or consumer id, unique within this client (and so within each of its connections).
     func nextID() -> UInt64 {
-        self.nextHandleID += 1
-        return self.nextHandleID
+        Self.handleIDs.add(1, ordering: .relaxed).newValue
     }
+
+    /// Producer and consumer ids only need to be unique per connection in Pulsar, but pulsar-lite scopes them to the
+    /// broker and keeps those of a killed client's dead connection, refusing a new client's same ids; and it breaks
+    /// ties between same-named Failover consumers by id, making a lower id active at once without rewinding. So ids
+    /// are unique in the process and start from the wall clock (milliseconds, shifted left 20 bits): a later process
+    /// has higher ids than an earlier one unless the earlier one used a million ids per millisecond it ran ahead.
+    private static let handleIDs = Atomic<UInt64>(
+        UInt64(max(0, Date().timeIntervalSince1970 * 1_000).rounded(.down)) << 20
+    )
 
     /// A connection to the service URL: the first of its hosts that answers.
     func serviceConnection() async throws(PulsarError) -> PulsarConnection {

@@ -20,15 +20,49 @@ final class PulsarConsumer: BrokerConsumer {
     }
 
     func receive(timeout: Duration) async throws -> BrokerMessage? {
-        let entry: DeliveryQueue.Entry?
-        do {
-            entry = try await self.queue.pop(timeout: timeout)
-        } catch {
-            throw BrokerError(error.code == .closed ? .closed : .connectionFailed, topic: error.topic, reason: error.description)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let entry: DeliveryQueue.Entry?
+            do {
+                entry = try await self.queue.pop(timeout: max(.zero, deadline - clock.now))
+            } catch {
+                throw BrokerError(
+                    error.code == .closed ? .closed : .connectionFailed,
+                    topic: error.topic,
+                    reason: error.description
+                )
+            }
+            guard let entry else { return nil }
+            guard case .outOfOrder(let late, let newer) = entry.source.consumed(entry.message.id, epoch: entry.epoch)
+            else {
+                if CaughtUpProbe.isProbe(entry.message.properties) {
+                    entry.source.probeTaken(entry.message.id)
+                    continue
+                }
+                return entry.message
+            }
+            try await self.startOver(late: late, newer: newer, topic: entry.message.topic)
         }
-        guard let entry else { return nil }
-        entry.source.consumed(entry.message.id, epoch: entry.epoch)
-        return entry.message
+    }
+
+    private func startOver(late: MessageID, newer: MessageID, topic: String) async throws -> Never {
+        // The message is not handed on: the engine may already have acted on the newer ones as if nothing older were
+        // left. Every partition subscribes afresh, so the broker delivers all that is unacknowledged again, in order,
+        // and the caller rebuilds its state from that.
+        await self.restartSubscriptions()
+        throw BrokerError(
+            .outOfOrder,
+            topic: topic,
+            reason:
+                "the broker delivered \(late) for the first time after the newer \(newer); subscribing again to read in order"
+        )
+    }
+
+    private func restartSubscriptions() async {
+        for consumer in self.partitions.values { await consumer.stop() }
+        self.queue.removeAll()
+        for consumer in self.partitions.values { await consumer.restart() }
     }
 
     func acknowledge(_ messages: [MessageRef]) async throws {
@@ -38,7 +72,11 @@ final class PulsarConsumer: BrokerConsumer {
         }
         for (key, ids) in grouped {
             guard let consumer = self.partitions[key] else {
-                throw BrokerError(.unknownTopic, topic: key.topic, reason: "this consumer does not read partition \(key.partition)")
+                throw BrokerError(
+                    .unknownTopic,
+                    topic: key.topic,
+                    reason: "this consumer does not read partition \(key.partition)"
+                )
             }
             consumer.acknowledge(ids)
         }

@@ -73,8 +73,19 @@ final class PulsarConnection: Sendable {
             handshake.fail(PulsarError(.connectionFailed, "cannot connect to \(endpoint): \(error)"))
             throw PulsarError(.connectionFailed, "cannot connect to \(endpoint): \(error)")
         }
+        // A listener that accepts and never answers (a broker starting or stopping, a wrong port) must not hold the
+        // caller, and with it every other caller waiting for this pooled connection, forever.
+        let handshakeTimer = channel.eventLoop.scheduleTask(in: timeout) {
+            handshake.fail(
+                PulsarError(
+                    .timeout,
+                    "no answer to CONNECT from \(endpoint) within \(timeout.nanoseconds / 1_000_000) ms"
+                )
+            )
+        }
         let maxMessageSize: Int
         do {
+            defer { handshakeTimer.cancel() }
             maxMessageSize = try await handshake.futureResult.get()
         } catch {
             channel.close(promise: nil)
@@ -83,7 +94,10 @@ final class PulsarConnection: Sendable {
                 ? PulsarError(.connectionFailed, "handshake with \(endpoint) failed: \(failure.reason)") : failure
         }
         let handler = try? await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: PulsarConnectionHandler.self), eventLoop: channel.eventLoop)
+            NIOLoopBound(
+                try channel.pipeline.syncOperations.handler(type: PulsarConnectionHandler.self),
+                eventLoop: channel.eventLoop
+            )
         }.get()
         guard let handler else { throw PulsarError(.connectionFailed, "connection to \(endpoint) closed during setup") }
         logger.debug("connected", metadata: ["endpoint": "\(endpoint)", "maxMessageSize": "\(maxMessageSize)"])
@@ -137,7 +151,9 @@ final class PulsarConnection: Sendable {
     /// Routes this connection's MESSAGE frames for `consumerID` to `sink`; `false` if the connection is gone.
     func register(consumerID: UInt64, sink: @escaping @Sendable (ConsumerEvent) -> Void) async -> Bool {
         let handler = self.handler
-        return (try? await self.channel.eventLoop.submit { handler.value.register(consumerID: consumerID, sink: sink) }.get())
+        return
+            (try? await self.channel.eventLoop.submit { handler.value.register(consumerID: consumerID, sink: sink) }
+            .get())
             ?? false
     }
 
@@ -148,7 +164,10 @@ final class PulsarConnection: Sendable {
 
     func register(producerID: UInt64, onClosed: @escaping @Sendable (PulsarError) -> Void) async -> Bool {
         let handler = self.handler
-        return (try? await self.channel.eventLoop.submit { handler.value.register(producerID: producerID, onClosed: onClosed) }.get())
+        return
+            (try? await self.channel.eventLoop.submit {
+                handler.value.register(producerID: producerID, onClosed: onClosed)
+            }.get())
             ?? false
     }
 
