@@ -33,12 +33,18 @@ extension ProcessTests {
         /// Everything on the experiments and dead-letter topics, read from the start by a new subscription.
         func published(_ broker: PulsarBroker) async throws -> [ReplayRecord] {
             var topics = self.endToEnd.topics.filter { $0.contains("/experiments/") }
-            topics += self.endToEnd.topics.map { TenantTopic($0)!.deadLetterTopic(subscription: self.endToEnd.subscription) }
+            topics += self.endToEnd.topics.map {
+                TenantTopic($0)!.deadLetterTopic(subscription: self.endToEnd.subscription)
+            }
             let consumer = try await broker.subscribe(topics: topics, subscription: "verify-\(UUID().uuidString)")
             defer { Task { await consumer.close() } }
             var records: [ReplayRecord] = []
             while let message = try await consumer.receive(timeout: .milliseconds(1500)) {
-                if let record = ReplayComparison.record(topic: message.topic, payload: message.payload, properties: message.properties) {
+                if let record = ReplayComparison.record(
+                    topic: message.topic,
+                    payload: message.payload,
+                    properties: message.properties
+                ) {
                     records.append(record)
                 }
             }
@@ -49,7 +55,9 @@ extension ProcessTests {
             ReplayComparison.distinct(records)
         }
 
-        func waitForResults(_ broker: PulsarBroker, server: PulsarLiteServer, count: Int, service: ServiceProcess) async throws -> [ReplayRecord] {
+        func waitForResults(_ broker: PulsarBroker, server: PulsarLiteServer, count: Int, service: ServiceProcess)
+            async throws -> [ReplayRecord]
+        {
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(150))
             var records: [ReplayRecord] = []
@@ -59,13 +67,17 @@ extension ProcessTests {
                 #expect(service.isRunning, "the service exited early; see \(service.log.path) and \(server.logPath)")
                 try await Task.sleep(for: .milliseconds(500))
             }
-            Issue.record("only \(self.distinct(records).count) of \(count) records after 150 s; logs \(service.log.path), \(server.logPath)")
+            Issue.record(
+                "only \(self.distinct(records).count) of \(count) records after 150 s; logs \(service.log.path), \(server.logPath)"
+            )
             return records
         }
 
         /// A metric of the service on `port`, summed over the series whose labels contain `labels`.
         func metric(_ port: Int, _ name: String, _ labels: String = "") async -> Double? {
-            guard let body = try? await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/metrics").body else { return nil }
+            guard let body = try? await ServiceEndToEndTests.get("http://127.0.0.1:\(port)/metrics").body else {
+                return nil
+            }
             return body.split(separator: "\n").filter { $0.hasPrefix(name) && $0.contains(labels) }
                 .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
         }
@@ -84,7 +96,10 @@ extension ProcessTests {
                     to: topic
                 )
             }
-            let consumer = try await broker.subscribe(topics: self.endToEnd.topics, subscription: self.endToEnd.subscription)
+            let consumer = try await broker.subscribe(
+                topics: self.endToEnd.topics,
+                subscription: self.endToEnd.subscription
+            )
             var markers = 0
             var left: [String] = []
             try await TestTools.waitUntil("the markers on every input topic") {
@@ -107,6 +122,116 @@ extension ProcessTests {
             try await ServiceRunner.publish(Array(messages), to: broker)
         }
 
+        /// Issue 11's second story: the official client publishes while the service, with the smallest idle interval,
+        /// lateness and claim window, is killed three times and the broker restarts once. The stream has no end
+        /// marker: the idle advance decides the last composites, so it must wait until the consumer has everything the
+        /// broker holds (`GET_LAST_MESSAGE_ID`), redeliveries included. The publish times are the official producer's
+        /// own (the wall clock), so with the smallest windows a watermark moved to the wall clock while a message is
+        /// still unread releases what it would have matched; the expected results are a replay of the topics as the
+        /// broker stored them, with the same windows.
+        @Test func killedWhileTheOfficialClientPublishesWithASmallIdleIntervalItLosesNothing() async throws {
+            let server = try PulsarLiteServer()
+            defer { server.stop() }
+            try await server.start()
+            let directory = try temporaryDirectory("pulsar-idle")
+            let end = Timestamp(millisecondsSinceEpoch: 4_102_444_800_000)
+            let (generated, patientFile) = GeneratedStream.make(patients: 150, seed: 21)
+            let messages = generated.filter { $0.publishTime < end }
+            let patients = try ReplayComparison.writePatients(patientFile, into: directory)
+            let port = try TestTools.freePort()
+            var environment = self.environment(server, patients: patients, port: port)
+            environment["IDLE_SECONDS"] = "1"
+            environment["LATENESS_SECONDS"] = "0"
+            environment["CLAIM_WINDOW_SECONDS"] = "1"
+            environment["LOG_LEVEL"] = "debug"
+            let log = directory.appendingPathComponent("service.log")
+            var service = try ServiceProcess(environment: environment, log: log)
+            let chunks = stride(from: 0, to: messages.count, by: 300).map {
+                messages[$0..<min(messages.count, $0 + 300)]
+            }
+            for (index, chunk) in chunks.enumerated() {
+                for topic in self.endToEnd.topics {
+                    let payloads = chunk.filter { $0.topic == topic }.map {
+                        ["payload": String(decoding: $0.payload, as: UTF8.self)]
+                    }
+                    guard !payloads.isEmpty else { continue }
+                    try OfficialPulsarClient.produce(
+                        serviceURL: server.serviceURL,
+                        topic: topic,
+                        messages: payloads,
+                        batching: false
+                    )
+                }
+                if index % 2 == 1 && index < 6 {
+                    service.kill()
+                    service = try ServiceProcess(environment: environment, log: log)
+                }
+            }
+            // pulsar-lite keeps the consumers of a connection that ended in a reset (a SIGKILLed client with unread
+            // data in its socket: "Connection reset by peer" in its log and no "Closing connection"), and the stale one
+            // stays the Failover subscription's primary: nothing more is dispatched to the restarted service until the
+            // broker restarts. Apache Pulsar drops a consumer whenever its connection ends. So the broker restarts
+            // here, while the service runs with its small idle interval; the subscription's acknowledgements are
+            // persisted and the service reconnects. Until then the wedged topics are quiet but not caught up.
+            server.stop()
+            try await server.start()
+            defer { service.kill() }
+
+            // What the broker stored, with its publish times, read back in each topic's order and replayed.
+            var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+            configuration.operationTimeout = .seconds(20)
+            let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
+            let reader = try await broker.subscribe(
+                topics: self.endToEnd.topics,
+                subscription: "stored-\(UUID().uuidString)"
+            )
+            var stored: [FixtureMessage] = []
+            var seen: Set<MessageRef> = []
+            try await TestTools.waitUntil("the stored stream read back") {
+                while let message = try await reader.receive(timeout: .milliseconds(200)) {
+                    // pulsar-lite redelivers what a reader does not acknowledge: each stored message counts once.
+                    guard seen.insert(MessageRef(topic: message.topic, id: message.id)).inserted else { continue }
+                    // The service's own results share the experiments topics; they are not input.
+                    if (try? JSONParser.parse(message.payload))?["name"] == .string("CompositeScoreGenerated") {
+                        continue
+                    }
+                    stored.append(
+                        FixtureMessage(
+                            topic: message.topic,
+                            publishTime: message.publishTime,
+                            payload: message.payload,
+                            key: nil,
+                            file: "stored",
+                            line: stored.count + 1
+                        )
+                    )
+                }
+                return stored.count >= messages.count
+            }
+            await reader.close()
+            #expect(stored.count == messages.count)
+            let windows = EngineConfiguration(lateness: 0, claimWindow: 1_000, subscription: self.endToEnd.subscription)
+            let expected = try await ReplayComparison.expected(
+                stored.sorted { $0.publishTime < $1.publishTime },
+                patients: patients,
+                engine: windows
+            )
+            #expect(expected.count > 120)
+
+            let published = try await self.waitForResults(
+                broker,
+                server: server,
+                count: expected.count,
+                service: service
+            )
+            #expect(
+                self.distinct(published) == expected,
+                "\(ReplayComparison.difference(self.distinct(published), expected)); logs \(log.path), \(server.logPath)"
+            )
+            ReplayComparison.expectNoDifferingDuplicates(published)
+            await broker.close()
+        }
+
         @Test func killedAtRandomPointsItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
             let server = try PulsarLiteServer()
             defer { server.stop() }
@@ -123,7 +248,10 @@ extension ProcessTests {
             let log = directory.appendingPathComponent("service.log")
             // One metrics port for every incarnation: a killed process frees it for the next.
             let port = try TestTools.freePort()
-            var service = try ServiceProcess(environment: self.environment(server, patients: patients, port: port), log: log)
+            var service = try ServiceProcess(
+                environment: self.environment(server, patients: patients, port: port),
+                log: log
+            )
             var random = GeneratedStream.Random(state: 5)
             var kills = 0
             for start in stride(from: 0, to: messages.count, by: 60) {
@@ -132,14 +260,20 @@ extension ProcessTests {
                 if random.next(5) == 0 {
                     service.kill()
                     kills += 1
-                    service = try ServiceProcess(environment: self.environment(server, patients: patients, port: port), log: log)
+                    service = try ServiceProcess(
+                        environment: self.environment(server, patients: patients, port: port),
+                        log: log
+                    )
                 }
             }
             for _ in 0..<2 {
                 try await Task.sleep(for: .milliseconds(Int64(100 + random.next(300))))
                 service.kill()
                 kills += 1
-                service = try ServiceProcess(environment: self.environment(server, patients: patients, port: port), log: log)
+                service = try ServiceProcess(
+                    environment: self.environment(server, patients: patients, port: port),
+                    log: log
+                )
             }
             // pulsar-lite keeps the consumers of a connection that ended in a reset (a SIGKILLed client with unread
             // data in its socket: "Connection reset by peer" in its log and no "Closing connection"), and the stale one
@@ -163,7 +297,12 @@ extension ProcessTests {
                     to: topic
                 )
             }
-            let published = try await self.waitForResults(broker, server: server, count: expected.count, service: service)
+            let published = try await self.waitForResults(
+                broker,
+                server: server,
+                count: expected.count,
+                service: service
+            )
             #expect(kills >= 4)
             #expect(self.distinct(published) == expected)
             ReplayComparison.expectNoDifferingDuplicates(published)
@@ -171,7 +310,9 @@ extension ProcessTests {
             // Move the tasks watermarks a retention past everything, proofs read after the end of input included:
             // the proofs are released and, stopped, the service's subscription has nothing left to deliver.
             let consumed = #"topic="tasks""#
-            try await TestTools.waitUntil("the metrics endpoint") { await self.metric(port, "composite_messages") != nil }
+            try await TestTools.waitUntil("the metrics endpoint") {
+                await self.metric(port, "composite_messages") != nil
+            }
             let before = await self.metric(port, "composite_messages_consumed_total", consumed) ?? 0
             for tenant in GeneratedStream.tenants {
                 _ = try await broker.publish(

@@ -9,13 +9,21 @@ enum ReplayComparison {
     static let composites = ServiceProcess.root.appendingPathComponent("composites").path
 
     /// What an uninterrupted replay publishes: canonical JSON lines.
-    static func expected(_ messages: [FixtureMessage], patients: URL) async throws -> Set<String> {
+    static func expected(
+        _ messages: [FixtureMessage],
+        patients: URL,
+        engine: EngineConfiguration = EngineConfiguration()
+    ) async throws -> Set<String> {
         var options = ReplayOptions(fixtures: [])
         options.composites = Self.composites
+        options.engine = engine
         let report = try await ReplayRunner.run(
             messages: messages,
             catalog: try Self.catalog(Self.composites),
-            patients: try JSONLinesPatientDirectory(contents: try TextFile.read(patients.path), fileName: patients.path),
+            patients: try JSONLinesPatientDirectory(
+                contents: try TextFile.read(patients.path),
+                fileName: patients.path
+            ),
             options: options
         )
         return Self.distinct(report.records)
@@ -33,12 +41,24 @@ enum ReplayComparison {
     /// The result or dead-letter record a message the service published stands for, if it is one.
     static func record(topic: String, payload: [UInt8], properties: [String: String]) -> ReplayRecord? {
         if topic.hasSuffix("-DLQ") {
-            return .deadLetter(topic: topic, reason: properties["reason"] ?? "", raw: String(decoding: payload, as: UTF8.self))
+            return .deadLetter(
+                topic: topic,
+                reason: properties["reason"] ?? "",
+                raw: String(decoding: payload, as: UTF8.self)
+            )
         }
         guard let json = try? JSONParser.parse(payload), json["name"] == .string("CompositeScoreGenerated") else {
             return nil
         }
         return .result(topic: topic, message: json)
+    }
+
+    /// What differs between the records published and the expected ones, for a failure message.
+    static func difference(_ published: Set<String>, _ expected: Set<String>) -> String {
+        let missing = expected.subtracting(published).sorted()
+        let extra = published.subtracting(expected).sorted()
+        return "missing \(missing.count): \(missing.prefix(3).joined(separator: "\n"))\nunexpected \(extra.count): "
+            + extra.prefix(3).joined(separator: "\n")
     }
 
     /// Results with the same resultId must be byte-for-byte the same message.
