@@ -7,6 +7,43 @@ import Foundation
 /// same run. Run in release: `swift run -c release CompositeBenchmarks [patients]`.
 @main
 enum EngineBenchmark {
+    /// Resident memory now (not the peak), from `/proc/self/statm`.
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+
+    /// Memory per decision proof an engine holds: `count` proofs read from a state topic, each with three claimed
+    /// tasks, as after a restart.
+    static func bytesPerProof(count: Int, catalog: ScorerCatalog) -> Double {
+        let state = "persistent://krane-staging/tasks/orikami-events-composite-service-state"
+        let before = Self.residentBytes()
+        var engine = CompositeEngine(catalog: catalog)
+        for index in 0..<count {
+            let base = index * 10
+            let proof = DecisionProof(
+                tenant: "orikami",
+                occurrence: OccurrenceID(String(base)),
+                resultId: ResultIdentifier.make(tenant: "orikami", occurrence: OccurrenceID(String(base))),
+                claimed: (1...3).map { OccurrenceID(String(base + $0)) },
+                componentResults: (1...3).map { "orikami-r\(base + $0)" },
+                decidedAt: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(index))
+            )
+            _ = engine.receive(
+                Delivery(
+                    topic: state,
+                    id: MessageID(entryId: UInt64(index)),
+                    publishTime: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000),
+                    payload: JSONWriter.encode(proof.json)
+                )
+            )
+        }
+        let after = Self.residentBytes()
+        precondition(engine.statistics.proofsHeld == count)
+        return Double(after - before) / Double(count)
+    }
+
     static func main() async throws {
         let patients = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
         let (registry, errors) = try ScorerDirectory.load("composites")
@@ -31,7 +68,7 @@ enum EngineBenchmark {
             while let action = queue.popLast() {
                 switch action {
                 case .publish(let publication):
-                    results += 1
+                    if case .result = publication.kind { results += 1 }
                     queue += engine.publicationConfirmed(publication.id)
                 case .acknowledge(let refs):
                     acknowledged += refs.count
@@ -55,6 +92,11 @@ enum EngineBenchmark {
             "decode + reduce: \(Int(rate)) messages/s (\(String(format: "%.2f", rate / baselineRate))x baseline), \(results) results, \(acknowledged) acknowledgements"
         )
         print("peak memory (max RSS, includes the generated stream): \(usage.ru_maxrss / 1024) MiB")
+        for count in [100_000, 200_000] {
+            print(
+                "decision proofs held: \(Int(Self.bytesPerProof(count: count, catalog: catalog))) bytes of memory each at \(count)"
+            )
+        }
 
         // End to end through the embedded broker, on a tenth of the stream (durable writes are the cost here).
         let embeddedStream = StreamGenerator.make(patients: max(1, patients / 10))
@@ -77,7 +119,9 @@ enum EngineBenchmark {
 
         // Through the Pulsar client against pulsar-lite on loopback, with the official client as the baseline.
         let pulsar = try await PulsarBenchmark.run(stream: embeddedStream, catalog: catalog)
-        print("pulsar (pulsar-lite): official client consume + acknowledge (baseline) \(Int(pulsar.officialConsume)) messages/s")
+        print(
+            "pulsar (pulsar-lite): official client consume + acknowledge (baseline) \(Int(pulsar.officialConsume)) messages/s"
+        )
         print(
             "pulsar (pulsar-lite): our client consume + acknowledge \(Int(pulsar.rawConsume)) messages/s (\(String(format: "%.2f", pulsar.rawConsume / pulsar.officialConsume))x baseline)"
         )

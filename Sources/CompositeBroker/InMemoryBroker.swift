@@ -50,6 +50,12 @@ public final class InMemoryBroker: MessageBroker {
         var published: Bool
     }
 
+    struct RecordedAcknowledgement {
+        var topic: String
+        var subscription: String
+        var entry: UInt64
+    }
+
     struct Subscription {
         var acknowledged: Set<UInt64> = []
         var consumerGeneration = 0
@@ -65,6 +71,8 @@ public final class InMemoryBroker: MessageBroker {
         var assignment = 0
         /// What the consumers report when `assignment` changes.
         var restartCode = BrokerError.Code.assignmentChanged
+        /// Acknowledgements in the order they were recorded, for ``forgetAcknowledgements(every:)``.
+        var acknowledgementLog: [RecordedAcknowledgement] = []
     }
 
     public let configuration: Configuration
@@ -123,6 +131,14 @@ public final class InMemoryBroker: MessageBroker {
     }
 
     public func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer {
+        try await self.subscribe(topics: topics, subscription: subscription, readFirst: [])
+    }
+
+    public func subscribe(
+        topics: [String],
+        subscription: String,
+        readFirst: Set<String>
+    ) async throws -> any BrokerConsumer {
         let generation = self.state.withLock { state in
             var generation = 0
             for topic in topics {
@@ -132,7 +148,13 @@ public final class InMemoryBroker: MessageBroker {
             }
             return generation
         }
-        return InMemoryConsumer(broker: self, topics: topics, subscription: subscription, generation: generation)
+        return InMemoryConsumer(
+            broker: self,
+            topics: topics,
+            subscription: subscription,
+            generation: generation,
+            readFirst: readFirst
+        )
     }
 
     /// Simulates a rebalance (as Kafka's consumer groups have): every consumer's next receive throws
@@ -142,6 +164,29 @@ public final class InMemoryBroker: MessageBroker {
         self.state.withLock { state in
             state.assignment += 1
             state.restartCode = code
+        }
+    }
+
+    /// Forgets every `n`th acknowledgement recorded so far, counted in acknowledgement order: those messages are
+    /// delivered again to the next consumer, in topic order, as Pulsar does past its acknowledgement-hole limit and
+    /// Kafka past its commit metadata limit. Returns how many were forgotten.
+    @discardableResult
+    public func forgetAcknowledgements(every n: Int) -> Int {
+        precondition(n > 0, "forgetAcknowledgements(every:) needs a positive interval")
+        return self.state.withLock { state in
+            var kept: [RecordedAcknowledgement] = []
+            kept.reserveCapacity(state.acknowledgementLog.count)
+            var forgotten = 0
+            for (index, recorded) in state.acknowledgementLog.enumerated() {
+                guard (index + 1) % n == 0 else {
+                    kept.append(recorded)
+                    continue
+                }
+                state.subscriptions[recorded.topic]?[recorded.subscription]?.acknowledged.remove(recorded.entry)
+                forgotten += 1
+            }
+            state.acknowledgementLog = kept
+            return forgotten
         }
     }
 

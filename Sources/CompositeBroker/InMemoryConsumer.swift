@@ -23,10 +23,12 @@ final class InMemoryConsumer: BrokerConsumer {
     let topics: [String]
     let subscription: String
     let generation: Int
+    let readFirst: Set<String>
     let cursor: Mutex<Cursor>
 
-    init(broker: InMemoryBroker, topics: [String], subscription: String, generation: Int) {
+    init(broker: InMemoryBroker, topics: [String], subscription: String, generation: Int, readFirst: Set<String> = []) {
         self.cursor = Mutex(Cursor(assignment: broker.state.withLock { $0.assignment }))
+        self.readFirst = readFirst
         self.broker = broker
         self.topics = topics
         self.subscription = subscription
@@ -63,11 +65,15 @@ final class InMemoryConsumer: BrokerConsumer {
                 }
                 guard !heads.isEmpty else { return nil }
                 let chosen: Int
-                switch self.broker.configuration.interleaving {
-                case .publishOrder:
-                    chosen = heads.indices.min { heads[$0].stored.sequence < heads[$1].stored.sequence }!
-                case .random:
-                    chosen = Int(state.random.next() % UInt64(heads.count))
+                if let first = heads.indices.first(where: { self.readFirst.contains(heads[$0].topic) }) {
+                    chosen = first
+                } else {
+                    switch self.broker.configuration.interleaving {
+                    case .publishOrder:
+                        chosen = heads.indices.min { heads[$0].stored.sequence < heads[$1].stored.sequence }!
+                    case .random:
+                        chosen = Int(state.random.next() % UInt64(heads.count))
+                    }
                 }
                 let head = heads[chosen]
                 cursor.positions[head.topic] = head.position + 1
@@ -112,9 +118,17 @@ final class InMemoryConsumer: BrokerConsumer {
 
     func acknowledge(_ messages: [MessageRef]) async throws {
         self.broker.state.withLock { state in
-            for message in messages {
-                state.subscriptions[message.topic, default: [:]][self.subscription, default: .init()].acknowledged
-                    .insert(message.id.entryId)
+            for message in messages
+            where state.subscriptions[message.topic, default: [:]][self.subscription, default: .init()].acknowledged
+                .insert(message.id.entryId).inserted
+            {
+                state.acknowledgementLog.append(
+                    InMemoryBroker.RecordedAcknowledgement(
+                        topic: message.topic,
+                        subscription: self.subscription,
+                        entry: message.id.entryId
+                    )
+                )
             }
         }
     }

@@ -69,6 +69,21 @@ public protocol MessageBroker: Sendable {
     /// Connects a consumer to the named subscription on `topics`, creating the subscription at the start of each
     /// topic if it does not exist yet.
     func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer
+
+    /// As ``subscribe(topics:subscription:)``, delivering the messages of `readFirst` (some of `topics`) before the
+    /// others whenever both are available. A hint for small topics a new consumer needs first (the service's state
+    /// topics): brokers that read topics side by side anyway (Pulsar, Kafka) may ignore it, and the default does.
+    func subscribe(topics: [String], subscription: String, readFirst: Set<String>) async throws -> any BrokerConsumer
+}
+
+extension MessageBroker {
+    public func subscribe(
+        topics: [String],
+        subscription: String,
+        readFirst: Set<String>
+    ) async throws -> any BrokerConsumer {
+        try await self.subscribe(topics: topics, subscription: subscription)
+    }
 }
 
 /// One connected consumer of a subscription.

@@ -93,6 +93,14 @@ public final class EmbeddedBroker: MessageBroker {
         EmbeddedConsumer(broker: self, topics: topics, subscription: subscription)
     }
 
+    public func subscribe(
+        topics: [String],
+        subscription: String,
+        readFirst: Set<String>
+    ) async throws -> any BrokerConsumer {
+        EmbeddedConsumer(broker: self, topics: topics, subscription: subscription, readFirst: readFirst)
+    }
+
     /// Messages of `topic` with ids after `after`, oldest first: for reading a topic without a subscription.
     public func messages(topic: String, after: UInt64 = 0, limit: Int = 1_000) throws -> [BrokerMessage] {
         try self.database.read { db in
@@ -101,6 +109,25 @@ public final class EmbeddedBroker: MessageBroker {
                 sql: "SELECT * FROM messages WHERE topic = ? AND id > ? ORDER BY id LIMIT ?",
                 arguments: [topic, Int64(after), limit]
             ).map(Self.message)
+        }
+    }
+
+    /// Forgets `subscription`'s acknowledgements of `ids`, as Pulsar does past its acknowledgement-hole limit and a
+    /// Kafka broker that drops commit metadata: the next consumer receives those messages again. For tests and chaos
+    /// drills (the service must stay correct, `spec/semantics.md` guarantee 5).
+    public func forgetAcknowledgements(of ids: [MessageID], subscription: String) throws {
+        guard !ids.isEmpty else { return }
+        try self.database.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM acknowledgements WHERE subscription = ?
+                    AND message_id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
+                    """,
+                arguments: StatementArguments(
+                    [subscription as any DatabaseValueConvertible]
+                        + ids.map { Int64($0.entryId) as any DatabaseValueConvertible }
+                )
+            )
         }
     }
 

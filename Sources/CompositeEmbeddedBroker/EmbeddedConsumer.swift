@@ -14,6 +14,8 @@ import Synchronization
 final class EmbeddedConsumer: BrokerConsumer {
     struct State {
         var cursor: Int64 = 0
+        /// The cursor in the read-first topics, read before the others whenever they have something.
+        var firstCursor: Int64 = 0
         var buffer: [BrokerMessage] = []
         var closed = false
         /// Acknowledgements not yet written: flushed in one transaction per batch, see `acknowledge`.
@@ -21,16 +23,19 @@ final class EmbeddedConsumer: BrokerConsumer {
     }
 
     let broker: EmbeddedBroker
+    /// The topics read in publish order, after `readFirst` has nothing.
     let topics: [String]
+    let readFirst: [String]
     let subscription: String
     let state = Mutex(State())
     /// How long to wait between polls when the topics are drained.
     static let pollInterval = Duration.milliseconds(20)
     static let batchSize = 512
 
-    init(broker: EmbeddedBroker, topics: [String], subscription: String) {
+    init(broker: EmbeddedBroker, topics: [String], subscription: String, readFirst: Set<String> = []) {
         self.broker = broker
-        self.topics = topics
+        self.topics = topics.filter { !readFirst.contains($0) }
+        self.readFirst = topics.filter { readFirst.contains($0) }
         self.subscription = subscription
     }
 
@@ -39,34 +44,41 @@ final class EmbeddedConsumer: BrokerConsumer {
     }
 
     private func next() throws -> BrokerMessage? {
-        let cursor = try self.state.withLock { state -> Int64? in
+        let cursors = try self.state.withLock { state -> (first: Int64, rest: Int64)? in
             guard !state.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
             if !state.buffer.isEmpty { return nil }
-            return state.cursor
+            return (state.firstCursor, state.cursor)
         }
-        if let cursor {
+        if let cursors {
             try self.flush()
-            let batch = try self.fetch(after: cursor)
+            let first = self.readFirst.isEmpty ? [] : try self.fetch(self.readFirst, after: cursors.first)
+            let batch = first.isEmpty ? try self.fetch(self.topics, after: cursors.rest) : first
             self.state.withLock { state in
                 state.buffer = batch.reversed()
-                if let last = batch.last { state.cursor = Int64(last.id.entryId) }
+                guard let last = batch.last else { return }
+                if first.isEmpty {
+                    state.cursor = Int64(last.id.entryId)
+                } else {
+                    state.firstCursor = Int64(last.id.entryId)
+                }
             }
         }
         return self.state.withLock { $0.buffer.popLast() }
     }
 
-    private func fetch(after cursor: Int64) throws -> [BrokerMessage] {
+    private func fetch(_ topics: [String], after cursor: Int64) throws -> [BrokerMessage] {
+        guard !topics.isEmpty else { return [] }
         do {
             return try self.broker.database.read { db in
                 try Row.fetchAll(
                     db,
                     sql: """
                         SELECT * FROM messages m
-                        WHERE m.topic IN (\(self.topics.map { _ in "?" }.joined(separator: ","))) AND m.id > ?
+                        WHERE m.topic IN (\(topics.map { _ in "?" }.joined(separator: ","))) AND m.id > ?
                         AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.subscription = ? AND a.message_id = m.id)
                         ORDER BY m.id LIMIT ?
                         """,
-                    arguments: StatementArguments(self.topics) + [cursor, self.subscription, Self.batchSize]
+                    arguments: StatementArguments(topics) + [cursor, self.subscription, Self.batchSize]
                 ).map(EmbeddedBroker.message)
             }
         } catch {
@@ -78,7 +90,8 @@ final class EmbeddedConsumer: BrokerConsumer {
         let cursor = try self.state.withLock { state -> Int64? in
             guard !state.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
             // Read from the database but not yet returned by `receive`: not handed to the engine.
-            return state.buffer.contains { $0.topic == topic } ? nil : state.cursor
+            if state.buffer.contains(where: { $0.topic == topic }) { return nil }
+            return self.readFirst.contains(topic) ? state.firstCursor : state.cursor
         }
         guard let cursor else { return false }
         do {

@@ -20,7 +20,10 @@ public final class KafkaBroker: MessageBroker {
         self.library = try RDKafkaLibrary.load(configuration.library)
         let version = self.library.versionText
         if self.library.isAtLeast(major: 2, minor: 2) {
-            logger.info("librdkafka loaded", metadata: ["version": "\(version)", "library": "\(configuration.library)"])
+            logger.info(
+                "librdkafka loaded",
+                metadata: ["version": "\(version)", "library": "\(configuration.library)"]
+            )
         } else {
             logger.warning(
                 "librdkafka is older than 2.2; it cannot talk to brokers that send tagged fields (set KAFKA_LIBRARY)",
@@ -58,7 +61,9 @@ public final class KafkaBroker: MessageBroker {
         let prefix = self.configuration.group ?? subscription
         var groups: [String: [(name: String, kafka: String)]] = [:]
         for topic in topics {
-            let group = TenantTopic(topic).map { "\(prefix).\($0.kraneTenant)" } ?? prefix
+            // A tenant's state topic goes with its event topics, so the instance that owns the tenant reads its proofs.
+            let tenant = TenantTopic(topic) ?? TenantTopic.owner(ofServiceTopic: topic)
+            let group = tenant.map { "\(prefix).\($0.kraneTenant)" } ?? prefix
             do {
                 groups[group, default: []].append((topic, try self.configuration.topics.kafkaTopic(topic)))
             } catch {

@@ -34,11 +34,27 @@ public struct CompositeProcessor: Service {
 
     public func run() async throws {
         let topics = self.configuration.topics
-        let consumer = try await self.broker.subscribe(topics: topics, subscription: self.configuration.subscription)
+        let stateTopics = self.configuration.stateTopics
         let metrics = self.metrics
         let logger = self.logger
         var generation = self.scorers.generation
         let consuming = "consuming \(topics.count) topics"
+        // A new engine reads the decision proofs before anything else (see StateTopicGate).
+        func openGate() async throws -> StateTopicGate {
+            metrics.setReady(false, reason: "reading decision proofs")
+            return try await StateTopicGate.open(
+                stateTopics: stateTopics,
+                token: UUID().uuidString,
+                broker: self.broker
+            )
+        }
+        // Markers first: publishing creates a state topic where the broker needs that (Kafka), before subscribing.
+        var gate = try await openGate()
+        let consumer = try await self.broker.subscribe(
+            topics: topics + stateTopics,
+            subscription: self.configuration.subscription,
+            readFirst: Set(stateTopics)
+        )
         func makeDriver() -> EngineDriver {
             EngineDriver(
                 engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
@@ -61,7 +77,6 @@ public struct CompositeProcessor: Service {
             )
         }
         var driver = makeDriver()
-        self.metrics.setReady(true, reason: consuming)
         self.logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: " "))"])
         let clock = ContinuousClock()
         var idle = IdleAdvance(topics: topics, interval: .seconds(self.configuration.idleSeconds), now: clock.now)
@@ -95,19 +110,26 @@ public struct CompositeProcessor: Service {
                 generation = self.scorers.generation
                 driver = makeDriver()
                 // The new driver knows of no directory failure; its first failed lookup reports one again.
-                self.metrics.setReady(true, reason: consuming)
+                gate = try await openGate()
                 continue
             }
             if let message = received {
-                self.metrics.consumed(topic: message.topic)
-                try await driver.process(message)
-                idle.delivered(message.topic, at: clock.now)
+                let wasOpen = gate.isOpen
+                for admitted in gate.admit(message) {
+                    self.metrics.consumed(topic: admitted.topic)
+                    try await driver.process(admitted)
+                    idle.delivered(admitted.topic, at: clock.now)
+                }
+                if !wasOpen && gate.isOpen {
+                    self.logger.info("decision proofs read")
+                    self.metrics.setReady(true, reason: consuming)
+                }
             }
             if await driver.waitingForPatientDirectory > 0, clock.now - lastRetry >= .seconds(1) {
                 lastRetry = clock.now
                 try await driver.retryFailedLookups()
             }
-            for topic in idle.topicsToCheck(at: clock.now) {
+            for topic in idle.topicsToCheck(at: clock.now) where gate.isOpen {
                 // The only place the wall clock reaches the engine: a caught-up topic counts as read up to now. The
                 // time is read before the broker is asked, so a message published after the answer is later still.
                 let wallClock = Self.wallClock()
@@ -159,6 +181,8 @@ public struct CompositeProcessor: Service {
             )
         case .deadLetter(let reason):
             logger.warning("message dead-lettered", metadata: ["topic": "\(publication.topic)", "reason": "\(reason)"])
+        case .proof:
+            logger.debug("decision proof published", metadata: ["topic": "\(publication.topic)"])
         }
     }
 }

@@ -99,7 +99,7 @@ public actor EngineDriver {
         while let action = queue.popFirst() {
             switch action {
             case .publish(let publication):
-                _ = try await self.broker.publish(
+                let id = try await self.broker.publish(
                     OutgoingMessage(
                         payload: publication.payload,
                         key: publication.key,
@@ -108,7 +108,7 @@ public actor EngineDriver {
                     to: publication.topic
                 )
                 self.published(publication)
-                queue.append(contentsOf: self.engine.publicationConfirmed(publication.id))
+                queue.append(contentsOf: self.engine.publicationConfirmed(publication.id, messageID: id))
             case .acknowledge(let messages):
                 try await self.consumer.acknowledge(messages)
             case .lookUpPatient(let lookup):

@@ -9,6 +9,8 @@ public struct ReplayOptions: Sendable {
     public var interleaveSeed: UInt64?
     public var restartEvery: Int?
     public var duplicateEvery: Int?
+    /// At every restart, the broker forgets every Nth acknowledgement recorded so far (needs ``restartEvery``).
+    public var forgetEvery: Int?
     public var engine = EngineConfiguration()
 
     public init(fixtures: [String]) {

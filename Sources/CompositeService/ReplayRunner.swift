@@ -42,15 +42,25 @@ public enum ReplayRunner {
             }
         }
 
+        let stateTopics = topics.compactMap { TenantTopic($0) }.filter { $0.kind == .tasks }
+            .map { $0.stateTopic(subscription: options.engine.subscription) }
+        let subscribed = topics + stateTopics
         var restarts = 0
         var newDeliveries = 0
-        var consumer = try await broker.subscribe(topics: topics, subscription: Self.subscription)
+        var consumer = try await broker.subscribe(
+            topics: subscribed,
+            subscription: Self.subscription,
+            readFirst: Set(stateTopics)
+        )
         var driver = EngineDriver(
             engine: CompositeEngine(configuration: options.engine, catalog: catalog),
             broker: broker,
             consumer: consumer,
             patients: patients
         )
+        // As the service does: every engine reads the proofs before anything else. Tokens are counted, not random,
+        // so that a replay stays deterministic.
+        var gate = try await StateTopicGate.open(stateTopics: stateTopics, token: "replay-0", broker: broker)
         var endOfInputSent = false
         var seenIds: Set<MessageRef> = []
         while true {
@@ -60,21 +70,32 @@ public enum ReplayRunner {
                 endOfInputSent = true
                 continue
             }
-            try await driver.process(message)
+            for admitted in gate.admit(message) { try await driver.process(admitted) }
+            guard !stateTopics.contains(message.topic) else { continue }
             // A restart counts new messages only, so every cycle makes progress however many are held.
             guard seenIds.insert(MessageRef(topic: message.topic, id: message.id)).inserted else { continue }
             newDeliveries += 1
             if let every = options.restartEvery, every > 0, newDeliveries % every == 0 {
                 await consumer.close()
-                consumer = try await broker.subscribe(topics: topics, subscription: Self.subscription)
+                if let forget = options.forgetEvery { broker.forgetAcknowledgements(every: forget) }
+                consumer = try await broker.subscribe(
+                    topics: subscribed,
+                    subscription: Self.subscription,
+                    readFirst: Set(stateTopics)
+                )
                 driver = EngineDriver(
                     engine: CompositeEngine(configuration: options.engine, catalog: catalog),
                     broker: broker,
                     consumer: consumer,
                     patients: patients
                 )
-                endOfInputSent = false
                 restarts += 1
+                gate = try await StateTopicGate.open(
+                    stateTopics: stateTopics,
+                    token: "replay-\(restarts)",
+                    broker: broker
+                )
+                endOfInputSent = false
             }
         }
         await consumer.close()
@@ -91,7 +112,8 @@ public enum ReplayRunner {
             },
             restarts: restarts
         )
-        for published in broker.publishedMessages {
+        // Proofs and read markers are the service's own state, not part of what replay prints.
+        for published in broker.publishedMessages where !stateTopics.contains(published.topic) {
             if let reason = published.properties["reason"], published.topic.hasSuffix("-DLQ") {
                 report.deadLetters += 1
                 report.records.append(

@@ -33,7 +33,7 @@ public struct ServiceConfiguration: Sendable {
     public var patientDatabase: PostgresPatientDirectory.Configuration?
     /// `SUBSCRIPTION`. Default: `composite-service`.
     public var subscription = "composite-service"
-    /// `LATENESS_SECONDS`, `CLAIM_WINDOW_SECONDS`.
+    /// `LATENESS_SECONDS`, `CLAIM_WINDOW_SECONDS`, `PROOF_RETENTION_DAYS` (default 180).
     public var engine = EngineConfiguration()
     /// `IDLE_SECONDS`: a topic idle this long counts as read up to the wall clock. Default: 60.
     public var idleSeconds: Int64 = 60
@@ -59,6 +59,14 @@ public struct ServiceConfiguration: Sendable {
             [TopicKind.tasks, .experiments].map {
                 TenantTopic(brokerTenant: self.brokerTenant, kind: $0, kraneTenant: tenant).fullName
             }
+        }
+    }
+
+    /// The service's own topics, one per tenant: decision proofs (`docs/operations.md`, "The state topics").
+    public var stateTopics: [String] {
+        self.tenants.map {
+            TenantTopic(brokerTenant: self.brokerTenant, kind: .tasks, kraneTenant: $0)
+                .stateTopic(subscription: self.subscription)
         }
     }
 
@@ -133,6 +141,9 @@ public struct ServiceConfiguration: Sendable {
             configuration.engine.claimWindow = window * 1_000
             configuration.engine.decidedRetention = window * 1_000
         }
+        if let days = try integer("PROOF_RETENTION_DAYS", 1...3_650) {
+            configuration.engine.proofRetention = days * 86_400_000
+        }
         configuration.engine.subscription = configuration.subscription
         if let idle = try integer("IDLE_SECONDS", 1...86_400) { configuration.idleSeconds = idle }
         if let port = try integer("HTTP_PORT", 0...65_535) { configuration.httpPort = Int(port) }
@@ -149,7 +160,11 @@ public struct ServiceConfiguration: Sendable {
             }
             configuration.logLevel = level
         }
-        configuration.pulsar = try PulsarSettings.load(value: value, fail: fail, required: configuration.broker == .pulsar)
+        configuration.pulsar = try PulsarSettings.load(
+            value: value,
+            fail: fail,
+            required: configuration.broker == .pulsar
+        )
         if configuration.broker == .kafka {
             configuration.kafka = try Self.kafka(values, value: value, fail: fail)
         }
@@ -174,7 +189,9 @@ extension ServiceConfiguration {
         }
         let mapping: KafkaTopicMapping
         do {
-            mapping = try KafkaTopicMapping(template: value("KAFKA_TOPIC_TEMPLATE") ?? KafkaTopicMapping.defaultTemplate)
+            mapping = try KafkaTopicMapping(
+                template: value("KAFKA_TOPIC_TEMPLATE") ?? KafkaTopicMapping.defaultTemplate
+            )
         } catch {
             throw fail("KAFKA_TOPIC_TEMPLATE", error.reason)
         }

@@ -31,7 +31,7 @@ public final class ServiceMetrics: Sendable {
         Self.descriptor(
             "held_messages",
             "",
-            "Unacknowledged messages by reason: held by a composite, or waiting on a watermark."
+            "Unacknowledged messages by reason: held by a composite, waiting on a watermark, or a decision proof."
         )
     }
     static var oldestPendingAge: MetricNameDescriptor {
@@ -79,6 +79,8 @@ public final class ServiceMetrics: Sendable {
         case .deadLetter:
             self.registry.makeCounter(descriptor: Self.deadLetters, labels: [("topic", publication.topic)])
                 .increment()
+        case .proof:
+            break
         }
     }
 
@@ -99,6 +101,8 @@ public final class ServiceMetrics: Sendable {
             .set(Double(statistics.messagesHeldByComposites))
         self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "watermark")])
             .set(Double(statistics.messagesWaitingOnWatermark))
+        self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "proof")])
+            .set(Double(statistics.proofsHeld))
         let oldest = statistics.oldestPendingSince.map {
             Double(now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1_000
         }

@@ -38,6 +38,12 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .customLong("duplicate-every"), help: "Deliver every Nth message twice.")
     var duplicateEvery: Int?
 
+    @Option(
+        name: .customLong("forget-every"),
+        help: "With --restart-every: at each restart the broker forgets every Nth acknowledgement recorded so far."
+    )
+    var forgetEvery: Int?
+
     @Option(help: "Lateness in seconds: how much earlier than its TaskCompleted a score may be published.")
     var lateness: Int64?
 
@@ -46,8 +52,14 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !self.fixtures.isEmpty else { throw ValidationError("give at least one fixture file") }
-        for (name, value) in [("--restart-every", self.restartEvery), ("--duplicate-every", self.duplicateEvery)] {
+        for (name, value) in [
+            ("--restart-every", self.restartEvery), ("--duplicate-every", self.duplicateEvery),
+            ("--forget-every", self.forgetEvery),
+        ] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        if self.forgetEvery != nil, self.restartEvery == nil {
+            throw ValidationError("--forget-every needs --restart-every: acknowledgements are forgotten at restarts")
         }
         if let lateness, lateness < 0 { throw ValidationError("--lateness must not be negative") }
         if let claimWindow, claimWindow < 0 { throw ValidationError("--claim-window must not be negative") }
@@ -60,6 +72,7 @@ struct ReplayCommand: AsyncParsableCommand {
         options.interleaveSeed = self.interleave
         options.restartEvery = self.restartEvery
         options.duplicateEvery = self.duplicateEvery
+        options.forgetEvery = self.forgetEvery
         if let lateness { options.engine.lateness = lateness * 1_000 }
         if let claimWindow {
             options.engine.claimWindow = claimWindow * 1_000

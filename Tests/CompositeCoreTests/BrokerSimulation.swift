@@ -33,8 +33,12 @@ struct BrokerSimulation {
         var publishedAt: [[UInt8]: Int] = [:]
         /// The messages each confirmation acknowledged, by result payload (the result's contributors).
         var contributors: [[UInt8]: Set<MessageRef>] = [:]
+        /// Unacknowledged messages of the input topics.
         var unacknowledgedAtEnd: Set<MessageRef> = []
         var engineUnacknowledgedAtEnd: Set<MessageRef> = []
+        /// Unacknowledged messages of the state topics (decision proofs), and the proofs the engine holds.
+        var unacknowledgedProofsAtEnd = 0
+        var proofsHeldAtEnd = 0
         var heldByCompositesAtEnd = 0
         var pendingAtEnd = 0
         var crashes = 0
@@ -54,17 +58,14 @@ struct BrokerSimulation {
         }
     }
 
-    mutating func append(to topic: String, seconds: Int64, payload: [UInt8]) {
+    @discardableResult
+    mutating func append(to topic: String, seconds: Int64, payload: [UInt8]) -> MessageID {
         self.sequence += 1
-        let log = self.topics[topic, default: []]
+        let id = MessageID(entryId: UInt64(self.topics[topic]?.count ?? 0))
         self.topics[topic, default: []].append(
-            Stored(
-                id: MessageID(entryId: UInt64(log.count)),
-                seconds: seconds,
-                payload: payload,
-                sequence: self.sequence
-            )
+            Stored(id: id, seconds: seconds, payload: payload, sequence: self.sequence)
         )
+        return id
     }
 
     static func time(_ seconds: Int64) -> Timestamp {
@@ -132,7 +133,7 @@ struct BrokerSimulation {
                         )
                     }
                     let topic = publication.topic
-                    self.append(
+                    let id = self.append(
                         to: topic,
                         seconds: self.topics[topic]?.last?.seconds ?? 0,
                         payload: publication.payload
@@ -145,11 +146,17 @@ struct BrokerSimulation {
                         awaitingAcknowledgement.insert(publication.payload)
                         publicationPayloads[publication.id] = publication.payload
                     }
-                    let confirmed = engine.publicationConfirmed(publication.id)
+                    let confirmed = engine.publicationConfirmed(publication.id, messageID: id)
                     if let payload = publicationPayloads[publication.id] {
                         outcome.contributors[payload, default: []].formUnion(confirmed.acknowledged)
                         awaitingAcknowledgement.remove(payload)
-                        // The acknowledgement runs as the next effect; a crash before it leaves the result interrupted.
+                        // A result's confirmation publishes its decision proof, whose confirmation acknowledges the
+                        // contributors; both run as later effects, and a crash before them leaves the result
+                        // interrupted.
+                        for case .publish(let next) in confirmed where next.kind == .proof {
+                            publicationPayloads[next.id] = payload
+                            awaitingAcknowledgement.insert(payload)
+                        }
                         if !confirmed.acknowledged.isEmpty { awaitingAcknowledgement.insert(payload) }
                     }
                     queue = confirmed[...] + queue
@@ -176,10 +183,15 @@ struct BrokerSimulation {
         }
         for (topic, log) in self.topics where !topic.hasSuffix("-DLQ") {
             for stored in log where !(self.acknowledged[topic]?.contains(stored.id.entryId) ?? false) {
-                outcome.unacknowledgedAtEnd.insert(MessageRef(topic: topic, id: stored.id))
+                if topic.hasSuffix("-state") {
+                    outcome.unacknowledgedProofsAtEnd += 1
+                } else {
+                    outcome.unacknowledgedAtEnd.insert(MessageRef(topic: topic, id: stored.id))
+                }
             }
         }
-        outcome.engineUnacknowledgedAtEnd = engine.unacknowledgedMessages
+        outcome.engineUnacknowledgedAtEnd = engine.unacknowledgedMessages.filter { !$0.topic.hasSuffix("-state") }
+        outcome.proofsHeldAtEnd = engine.statistics.proofsHeld
         outcome.heldByCompositesAtEnd = engine.statistics.messagesHeldByComposites
         outcome.pendingAtEnd = engine.statistics.pendingComposites
         return outcome
@@ -198,6 +210,11 @@ struct BrokerSimulation {
             if position < log.count { heads.append((topic, log[position])) }
         }
         guard !heads.isEmpty else { return nil }
+        // The service reads its state topics (decision proofs) before anything else after a start (StateTopicGate).
+        if let state = heads.first(where: { $0.0.hasSuffix("-state") }) {
+            cursors[state.0]! += 1
+            return state
+        }
         let chosen =
             randomly
             ? heads[Int.random(in: 0..<heads.count, using: &random)]

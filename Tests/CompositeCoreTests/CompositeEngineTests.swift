@@ -43,9 +43,23 @@ import Testing
         )
         #expect(publication.json == expected)
 
-        let confirmed = self.engine.publicationConfirmed(publication.id)
+        // The result is durable: its decision proof goes to the tenant's state topic, and nothing is acknowledged
+        // before the proof is durable too.
+        let afterResult = self.engine.publicationConfirmed(publication.id)
+        #expect(afterResult.acknowledged.isEmpty)
+        let proof = try #require(afterResult.publications.first)
+        #expect(afterResult.count == 1 && proof.kind == .proof)
+        #expect(proof.topic == "persistent://krane/tasks/acme-events-composite-service-state")
+        #expect(
+            proof.json
+                == (try JSONParser.parse(
+                    #"{"kind":"decision-proof","version":1,"tenant":"acme","occurrence":1,"resultId":"\#(ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1")))","claimed":[2,3],"results":["rA","rB"],"decidedAt":\#(EngineFixture.time(22).millisecondsSinceEpoch)}"#
+                ))
+        )
+        let confirmed = self.engine.publicationConfirmed(proof.id, messageID: MessageID(entryId: 0))
         #expect(confirmed.acknowledged == Set(held.map(\.ref)))
-        #expect(self.engine.unacknowledgedMessages.isEmpty)
+        #expect(self.engine.unacknowledgedMessages == [MessageRef(topic: proof.topic, id: MessageID(entryId: 0))])
+        #expect(self.engine.statistics.proofsHeld == 1)
         #expect(self.engine.statistics.pendingComposites == 0)
     }
 
@@ -134,7 +148,7 @@ import Testing
                 )
         )
         #expect(publication.json["data"]?["score"] == .null)
-        let confirmed = self.engine.publicationConfirmed(publication.id)
+        let confirmed = self.engine.confirmWithProof(publication)
         #expect(confirmed.acknowledged == Set([composite, taskA, doneA, expiry, scoreA].map(\.ref)))
     }
 
@@ -281,7 +295,7 @@ import Testing
         #expect(publication.json["data"]?["interpretation"] == .string("high"))
     }
 
-    @Test mutating func anEarlierRunsResultSettlesTheCompositeAndHoldsItUntilTheRetentionPasses() {
+    @Test mutating func anEarlierRunsResultSettlesTheCompositeAndHoldsItUntilTheRetentionPasses() throws {
         let composite = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
         _ = self.engine.receive(composite)
         let resultId = ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1"))
@@ -290,8 +304,15 @@ import Testing
             at: 1,
             #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1,"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA"}]}}"#
         )
-        // Nothing is acknowledged early: a further crash must bring back the composite together with its proof.
-        #expect(self.engine.receive(earlier).isEmpty)
+        // Nothing is acknowledged early: a further crash must bring back the composite together with its result. The
+        // decision proof the crash cut off is published now, from what the result lists.
+        let settling = self.engine.receive(earlier)
+        #expect(settling.acknowledged.isEmpty)
+        let proof = try #require(settling.publications.first)
+        #expect(settling.count == 1 && proof.kind == .proof)
+        #expect(
+            proof.json["claimed"] == .array([.number(.integer(2))]) && proof.json["results"] == .array([.string("rA")])
+        )
         #expect(self.engine.statistics.pendingComposites == 0)
         // Its listed task and that task's score come back later: held under the settled composite, not claimed.
         let taskA = self.fixture.created(2, feature: "A", at: 2)
@@ -316,6 +337,27 @@ import Testing
         let released = self.engine.receive(past).acknowledged
         #expect(released.isSuperset(of: [composite.ref, taskA.ref, scoreA.ref, earlier.ref]))
         #expect(!released.contains(copy.ref))
+    }
+
+    /// Once the proof of a settled composite is durable, what the composite held goes at once and the proof
+    /// recognises its messages from then on.
+    @Test mutating func theProofOfASettledCompositeReleasesItOnceDurable() throws {
+        let composite = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
+        let taskA = self.fixture.created(2, feature: "A", at: 1)
+        _ = self.engine.receive(composite)
+        _ = self.engine.receive(taskA)
+        let resultId = ResultIdentifier.make(tenant: "acme", occurrence: OccurrenceID("1"))
+        let earlier = self.fixture.delivery(
+            EngineFixture.experiments,
+            at: 2,
+            #"{"name":"CompositeScoreGenerated","version":"v2","tenant":"acme","data":{"resultId":"\#(resultId)","occurrenceId":1,"components":[{"featureId":"A","occurrenceId":2,"resultId":"rA"}]}}"#
+        )
+        let proof = try #require(self.engine.receive(earlier).publications.first)
+        let released = self.engine.publicationConfirmed(proof.id, messageID: MessageID(entryId: 9))
+        #expect(released.acknowledged == [composite.ref, taskA.ref, earlier.ref])
+        #expect(self.engine.statistics.proofsHeld == 1)
+        let scoreA = self.fixture.scored("rA", score: "1", at: 3)
+        #expect(self.engine.receive(scoreA).acknowledged == [scoreA.ref])
     }
 
     @Test mutating func anUnknownPatientGivesAnErrorResult() throws {

@@ -112,6 +112,16 @@ extension [EngineAction] {
     }
 }
 
+extension CompositeEngine {
+    /// Confirms a result and then the decision proof it leads to (stored as entry `proofEntry` of the state topic);
+    /// returns the actions of both.
+    mutating func confirmWithProof(_ result: Publication, proofEntry: UInt64 = 0) -> [EngineAction] {
+        let afterResult = self.publicationConfirmed(result.id)
+        guard let proof = afterResult.publications.first(where: { $0.kind == .proof }) else { return afterResult }
+        return afterResult + self.publicationConfirmed(proof.id, messageID: MessageID(entryId: proofEntry))
+    }
+}
+
 extension Publication {
     var json: JSONValue { (try? JSONParser.parse(self.payload)) ?? .null }
 }

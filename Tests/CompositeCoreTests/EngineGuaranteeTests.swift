@@ -48,8 +48,11 @@ import Testing
                 }
             }
         }
-        // 4. Bounded holding: at the end only messages held by pending composites are unacknowledged, the same ones.
+        // 4. Bounded holding: at the end only messages held by pending composites are unacknowledged, the same ones;
+        // on the state topics, exactly the proofs the engine holds (kept past the end of input, see releaseProof).
         #expect(actual.unacknowledgedAtEnd == expected.unacknowledgedAtEnd, "seed \(seed): held messages differ")
+        #expect(actual.unacknowledgedProofsAtEnd == actual.proofsHeldAtEnd, "seed \(seed): proofs on the broker")
+        #expect(actual.proofsHeldAtEnd == expected.proofsHeldAtEnd, "seed \(seed): proofs held differ")
         #expect(actual.engineUnacknowledgedAtEnd == actual.unacknowledgedAtEnd)
         #expect(actual.heldByCompositesAtEnd == actual.unacknowledgedAtEnd.count)
         #expect(actual.pendingAtEnd == expected.pendingAtEnd)

@@ -69,4 +69,34 @@ import Testing
         _ = try #require(try await consumer.receive(timeout: .seconds(5)))
         #expect(try await consumer.isCaughtUp(on: self.tasks))
     }
+
+    /// The read-first hint the service's state topics use: their messages come before the others whenever both are
+    /// there, however they were published, on both local brokers.
+    func expectReadFirst(_ broker: any MessageBroker) async throws {
+        let state = "persistent://krane/tasks/acme-events-composite-service-state"
+        for index in 0..<3 { _ = try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: self.tasks) }
+        _ = try await broker.publish(OutgoingMessage(payload: [100]), to: state)
+        let consumer = try await broker.subscribe(topics: [self.tasks, state], subscription: "s", readFirst: [state])
+        var order: [UInt8] = []
+        order += try #require(try await consumer.receive(timeout: .seconds(5))).payload
+        order += try #require(try await consumer.receive(timeout: .seconds(5))).payload
+        _ = try await broker.publish(OutgoingMessage(payload: [101]), to: state)
+        while let message = try await consumer.receive(timeout: .milliseconds(300)) { order += message.payload }
+        // The state message published last came first; the one published later comes as soon as the consumer reads
+        // from the broker again (the embedded consumer reads batches), each topic in its own order.
+        #expect(order.first == 100)
+        #expect(order.filter { $0 < 100 } == [0, 1, 2] && order.sorted() == [0, 1, 2, 100, 101])
+        #expect(try await consumer.isCaughtUp(on: state))
+        #expect(try await consumer.isCaughtUp(on: self.tasks))
+        await consumer.close()
+    }
+
+    @Test func inMemoryReadsTheReadFirstTopicsFirst() async throws {
+        try await self.expectReadFirst(InMemoryBroker())
+    }
+
+    @Test func embeddedReadsTheReadFirstTopicsFirst() async throws {
+        let directory = try temporaryDirectory("read-first")
+        try await self.expectReadFirst(try EmbeddedBroker(path: directory.appendingPathComponent("broker.sqlite").path))
+    }
 }

@@ -115,5 +115,18 @@ extension ProcessTests {
             #expect(result.status == 2)
             #expect(result.stderr.contains("stdin:1: one of message or raw is required"))
         }
+
+        /// `replay --forget-every` on a fixture: the spec's chaos option changes nothing, and needs restarts to act at.
+        @Test func replayForgetEveryChangesNothingAndNeedsRestartEvery() throws {
+            let fixture = "fixtures/happy-path.jsonl"
+            let plain = try self.run(["replay", fixture, "--patients", "fixtures/patients.jsonl"])
+            let forgetful = try self.run([
+                "replay", fixture, "--patients", "fixtures/patients.jsonl", "--restart-every", "2", "--forget-every", "1",
+            ])
+            #expect(plain.status == 0 && forgetful.status == 0)
+            #expect(!plain.stdout.isEmpty && forgetful.stdout == plain.stdout)
+            let alone = try self.run(["replay", fixture, "--forget-every", "3"])
+            #expect(alone.status == 2 && alone.stderr.contains("--forget-every needs --restart-every"))
+        }
     }
 }

@@ -77,4 +77,20 @@ import Testing
         #expect(first?.publishTime == second?.publishTime)
         #expect(broker.publishedMessages.map(\.payload) == [[2]])
     }
+
+    /// `replay --forget-every N`: every Nth acknowledgement recorded so far, in acknowledgement order, is forgotten;
+    /// the next consumer gets those messages again, in topic order; forgotten ones are no longer counted.
+    @Test func everyNthAcknowledgementIsForgottenInAcknowledgementOrder() async throws {
+        let broker = InMemoryBroker()
+        var ids: [MessageID] = []
+        for index in 0..<6 { ids.append(try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: self.topic)) }
+        let first = try await broker.subscribe(topics: [self.topic], subscription: "s")
+        for index in [5, 0, 3, 1, 4] { try await first.acknowledge([MessageRef(topic: self.topic, id: ids[index])]) }
+        #expect(broker.forgetAcknowledgements(every: 2) == 2, "the 2nd (0) and the 4th (1)")
+        let second = try await broker.subscribe(topics: [self.topic], subscription: "s")
+        var received: [UInt8] = []
+        while let message = try await second.receive(timeout: .zero) { received += message.payload }
+        #expect(received == [0, 1, 2])
+        #expect(broker.forgetAcknowledgements(every: 2) == 1, "of 5, 3, 4 left: the 2nd (3)")
+    }
 }

@@ -19,9 +19,14 @@ extension ProcessTests {
             }
         }
 
-        /// The input topics and their dead-letter topics, as the service sees them.
+        /// The input topics, their dead-letter topics and the tenants' state topics, as the service sees them. Tansu
+        /// does not create topics on first use; operators create these too (docs/kafka.md).
         var allTopics: [String] {
             self.topics + self.topics.map { TenantTopic($0)!.deadLetterTopic(subscription: self.subscription) }
+                + GeneratedStream.tenants.map {
+                    TenantTopic(brokerTenant: GeneratedStream.brokerTenant, kind: .tasks, kraneTenant: $0)
+                        .stateTopic(subscription: self.subscription)
+                }
         }
 
         func environment(_ tansu: TansuServer, patients: URL) -> [String: String] {
@@ -63,7 +68,10 @@ extension ProcessTests {
             services: [ServiceProcess],
             within timeout: Duration = .seconds(240)
         ) async throws -> [ReplayRecord] {
-            let reader = try await broker.subscribe(topics: self.allTopics, subscription: "test-reader-\(UUID().uuidString)")
+            let reader = try await broker.subscribe(
+                topics: self.allTopics,
+                subscription: "test-reader-\(UUID().uuidString)"
+            )
             defer { Task { await reader.close() } }
             var records: [ReplayRecord] = []
             var seen: Set<MessageRef> = []
@@ -94,7 +102,10 @@ extension ProcessTests {
         }
 
         @Test func killedMidStreamItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
-            let (directory, messages, patients, expected, tansu, broker) = try await self.prepare("kafka-crash", seed: 42)
+            let (directory, messages, patients, expected, tansu, broker) = try await self.prepare(
+                "kafka-crash",
+                seed: 42
+            )
             let log = directory.appendingPathComponent("service.log")
             var service = try ServiceProcess(environment: self.environment(tansu, patients: patients), log: log)
             var random = GeneratedStream.Random(state: 11)
@@ -125,7 +136,10 @@ extension ProcessTests {
         }
 
         @Test func twoInstancesShareTwoTenantsThroughRebalancesAndLoseNothing() async throws {
-            let (directory, messages, patients, expected, tansu, broker) = try await self.prepare("kafka-rebalance", seed: 5)
+            let (directory, messages, patients, expected, tansu, broker) = try await self.prepare(
+                "kafka-rebalance",
+                seed: 5
+            )
             let first = try ServiceProcess(
                 environment: self.environment(tansu, patients: patients),
                 log: directory.appendingPathComponent("first.log")
@@ -148,7 +162,8 @@ extension ProcessTests {
             #expect(ReplayComparison.distinct(published) == expected)
             ReplayComparison.expectNoDifferingDuplicates(published)
             #expect(await second.terminate() == 0)
-            let logs = try String(contentsOf: first.log, encoding: .utf8) + String(contentsOf: second.log, encoding: .utf8)
+            let logs =
+                try String(contentsOf: first.log, encoding: .utf8) + String(contentsOf: second.log, encoding: .utf8)
             #expect(logs.contains("kafka partitions revoked"), "the groups should have rebalanced")
             await broker.close()
         }

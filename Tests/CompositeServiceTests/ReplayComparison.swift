@@ -67,7 +67,7 @@ enum ReplayComparison {
         for case .result(_, let message) in records {
             guard let resultId = message["data"]?["resultId"]?.stringValue else { continue }
             if let earlier = byResultId[resultId] {
-                #expect(earlier == message, "differing duplicates of \(resultId)")
+                #expect(JSONWriter.string(earlier) == JSONWriter.string(message), "differing duplicates of \(resultId)")
             }
             byResultId[resultId] = message
         }

@@ -6,6 +6,15 @@ extension CompositeEngine {
     mutating func slot(for name: String) -> Int32 {
         if let index = self.topicIndex[name] { return index }
         let index = Int32(self.topicSlots.count)
+        let stateSuffix = "-\(self.configuration.subscription)-state"
+        if name.hasSuffix(stateSuffix), let tasks = TenantTopic(String(name.dropLast(stateSuffix.count))),
+            tasks.kind == .tasks
+        {
+            let stream = self.stream(for: tasks)
+            self.topicSlots.append(TopicSlot(name: name, stream: stream, kind: .tasks, topic: tasks, isState: true))
+            self.topicIndex[name] = index
+            return index
+        }
         guard let topic = TenantTopic(name) else {
             self.topicSlots.append(
                 TopicSlot(
@@ -18,18 +27,24 @@ extension CompositeEngine {
             self.topicIndex[name] = index
             return index
         }
-        let streamKey = StreamKey(brokerTenant: topic.brokerTenant, kraneTenant: topic.kraneTenant)
-        let stream: Int32
-        if let existing = self.streamIndex[streamKey] {
-            stream = existing
-        } else {
-            stream = Int32(self.streams.count)
-            self.streams.append(StreamState(topic: topic.sibling(.tasks)))
-            self.streamIndex[streamKey] = stream
-        }
+        let stream = self.stream(for: topic)
         self.topicSlots.append(TopicSlot(name: name, stream: stream, kind: topic.kind, topic: topic))
         self.topicIndex[name] = index
         return index
+    }
+
+    private mutating func stream(for topic: TenantTopic) -> Int32 {
+        let streamKey = StreamKey(brokerTenant: topic.brokerTenant, kraneTenant: topic.kraneTenant)
+        if let existing = self.streamIndex[streamKey] { return existing }
+        let stream = Int32(self.streams.count)
+        self.streams.append(StreamState(topic: topic.sibling(.tasks)))
+        self.streamIndex[streamKey] = stream
+        return stream
+    }
+
+    /// The slot of a stream's state topic.
+    mutating func stateSlot(of stream: Int32) -> Int32 {
+        self.slot(for: self.streams[Int(stream)].topic.stateTopic(subscription: self.configuration.subscription))
     }
 
     func tenant(of key: OccurrenceKey) -> String {
@@ -185,6 +200,8 @@ extension CompositeEngine {
             for key in keys { self.decided.remove(key) }
         case .releaseSettled(let key):
             self.releaseSettled(key)
+        case .releaseProof(let key):
+            self.releaseProof(key)
         }
     }
 

@@ -1,5 +1,6 @@
 extension CompositeEngine {
     mutating func handle(_ event: KraneEvent, stream: Int32, ref: HeldRef, at time: Timestamp) {
+        if self.acknowledgeIfProven(event, stream: stream, ref: ref) { return }
         if self.holdForSettledComposite(event, stream: stream, ref: ref) { return }
         switch event {
         case .taskCreated(let task):

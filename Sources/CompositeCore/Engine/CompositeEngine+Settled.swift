@@ -24,7 +24,7 @@ extension CompositeEngine {
         at time: Timestamp
     ) {
         guard resultId == ResultIdentifier.make(tenant: self.tenant(of: key), occurrence: key.occurrence),
-            !self.decided.contains(key), self.settled[key] == nil
+            !self.decided.contains(key), self.settled[key] == nil, self.proofs[key] == nil
         else {
             // Our own result read back after finishing the composite here, or a second copy of a proof.
             self.acknowledge(ref)
@@ -59,6 +59,7 @@ extension CompositeEngine {
         for task in entry.tasks { self.settledTasks[task] = key }
         for result in entry.results { self.settledResults[result] = key }
         self.counters.settledByEarlierResult += 1
+        self.publishSettledProof(key, entry: entry, at: time)
         let anchor = max(self.streams[Int(key.stream)].tasksWatermark, time)
         self.schedule(
             .releaseSettled(key),

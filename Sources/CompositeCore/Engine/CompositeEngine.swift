@@ -41,6 +41,10 @@ public struct CompositeEngine: Sendable {
     var settled: [OccurrenceKey: SettledComposite] = [:]
     var settledTasks: [OccurrenceKey: OccurrenceKey] = [:]
     var settledResults: [ResultKey: OccurrenceKey] = [:]
+    /// Decided composites known from their proofs, and their tasks and resultIds; see `CompositeEngine+Proofs`.
+    var proofs: [OccurrenceKey: ProvenComposite] = [:]
+    var provenTasks: [OccurrenceKey: OccurrenceKey] = [:]
+    var provenResults: [ResultKey: OccurrenceKey] = [:]
 
     var sequence: UInt64 = 0
     var output = ActionBuffer()
@@ -68,6 +72,10 @@ public struct CompositeEngine: Sendable {
             return self.output.take()
         }
         let slot = self.topicSlots[Int(slotIndex)]
+        if slot.isState {
+            self.stateMessageReceived(delivery, slot: slot, ref: ref)
+            return self.output.take()
+        }
         guard slot.stream >= 0 else {
             self.deadLetter(
                 delivery,
@@ -98,11 +106,16 @@ public struct CompositeEngine: Sendable {
         return self.output.take()
     }
 
-    /// The broker durably stored a publication: the messages it settles are acknowledged now.
-    public mutating func publicationConfirmed(_ id: PublicationID) -> [EngineAction] {
+    /// The broker durably stored a publication (as message `messageID`, when it said): what it settles moves on. A
+    /// result is followed by its decision proof; once the proof is stored, the composite's messages are acknowledged.
+    public mutating func publicationConfirmed(_ id: PublicationID, messageID: MessageID? = nil) -> [EngineAction] {
         guard let publication = self.publications.removeValue(forKey: id) else { return [] }
         if let composite = publication.composite {
-            self.finish(composite)
+            switch publication.stage {
+            case .result: self.publishProof(composite)
+            case .proof(let proof): self.proofConfirmed(proof, of: composite, id: messageID)
+            case .settledProof(let proof): self.settledProofConfirmed(proof, of: composite, id: messageID)
+            }
         } else {
             for ref in publication.refs {
                 self.acknowledge(ref)
@@ -177,7 +190,8 @@ public struct CompositeEngine: Sendable {
                 + self.settled.values.reduce(0) { $0 + $1.held.count + 1 },
             messagesAwaitingPublication: inFlight,
             unacknowledgedMessages: self.held.count,
-            oldestPendingSince: self.composites.values.map(\.createdAt).min()
+            oldestPendingSince: self.composites.values.map(\.createdAt).min(),
+            proofsHeld: self.proofs.count
         )
     }
 
@@ -210,9 +224,17 @@ struct ComponentOwner {
 
 /// A publication not yet confirmed and what it settles.
 struct InFlightPublication {
+    enum Stage {
+        case result
+        case proof(DecisionProof)
+        /// The proof of a composite settled by its result read back after a restart (`CompositeEngine+Settled`).
+        case settledProof(DecisionProof)
+    }
+
     var refs: [HeldRef]
-    /// The composite whose result this is; `nil` for a dead letter.
+    /// The composite whose result or proof this is; `nil` for a dead letter.
     var composite: OccurrenceKey?
+    var stage = Stage.result
 }
 
 /// A tenant's pair of topics.

@@ -16,6 +16,8 @@ public struct Publication: Sendable, Hashable {
         case result(featureId: String, isError: Bool)
         /// A message that could not be understood, published unchanged to its dead-letter topic.
         case deadLetter(reason: String)
+        /// A decision proof, to the tenant's state topic (internal: replay does not print it).
+        case proof
     }
 
     public var id: PublicationID

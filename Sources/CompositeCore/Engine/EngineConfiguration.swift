@@ -9,6 +9,9 @@ public struct EngineConfiguration: Sendable, Hashable {
     /// How long a decided composite is remembered, so that late copies of its messages are acknowledged instead of
     /// starting it again. Default: 24 hours.
     public var decidedRetention: Int64 = 24 * 60 * 60 * 1_000
+    /// How long a decision proof is kept on the state topic (event time, counted from the decision), and with it
+    /// the recognition of the decided composite's returning messages. Default: 180 days.
+    public var proofRetention: Int64 = 180 * 24 * 60 * 60 * 1_000
     /// The subscription name, used in dead-letter topic names. Default: `composite-service`.
     public var subscription: String = "composite-service"
 

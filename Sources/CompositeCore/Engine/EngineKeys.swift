@@ -30,4 +30,6 @@ struct TopicSlot {
     var stream: Int32
     var kind: TopicKind
     var topic: TenantTopic
+    /// The tenant's state topic (proofs), not one of its event topics.
+    var isState = false
 }

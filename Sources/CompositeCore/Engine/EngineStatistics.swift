@@ -7,10 +7,12 @@ public struct EngineStatistics: Sendable, Hashable {
     public var messagesWaitingOnWatermark: Int
     /// Dead letters whose publication is not yet confirmed.
     public var messagesAwaitingPublication: Int
-    /// Everything received and not acknowledged: the sum of the three above.
+    /// Everything received and not acknowledged: the sum of the three above and the proofs held.
     public var unacknowledgedMessages: Int
     /// Creation time of the oldest pending composite.
     public var oldestPendingSince: Timestamp?
+    /// Decision proofs kept on the state topics (retention not yet passed).
+    public var proofsHeld = 0
 }
 
 /// Monotonic counts since the engine started.
@@ -23,6 +25,10 @@ public struct EngineCounters: Sendable, Hashable {
     public var acknowledged = 0
     /// Composites settled because their result from an earlier run was read back after a restart.
     public var settledByEarlierResult = 0
+    /// Returning messages of composites known to be decided from their proofs, acknowledged at once.
+    public var provenMessagesAcknowledged = 0
+    /// Proofs read after another composite had claimed one of their tasks (the state topic was not read first).
+    public var proofsReadLate = 0
 }
 
 /// One pending composite and what it is waiting for.

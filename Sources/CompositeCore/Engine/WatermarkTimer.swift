@@ -11,6 +11,8 @@ struct WatermarkTimer: Comparable {
         case forgetDecided([OccurrenceKey])
         /// Acknowledge a composite settled by a result read back after a restart, and the result itself.
         case releaseSettled(OccurrenceKey)
+        /// Acknowledge a decision proof whose retention has passed.
+        case releaseProof(OccurrenceKey)
     }
 
     var fireAt: Timestamp

@@ -45,6 +45,18 @@ public struct TenantTopic: Sendable, Hashable, CustomStringConvertible {
         TenantTopic(brokerTenant: self.brokerTenant, kind: kind, kraneTenant: self.kraneTenant)
     }
 
+    /// The service's own topic for this tenant (decision proofs): `persistent://P/tasks/T-events-<subscription>-state`,
+    /// beside the dead-letter topics, so it needs no namespace of its own.
+    public func stateTopic(subscription: String) -> String {
+        "\(self.sibling(.tasks).fullName)-\(subscription)-state"
+    }
+
+    /// The tenant whose service topic (state or dead-letter topic, `…/T-events-<suffix>`) `name` is.
+    public static func owner(ofServiceTopic name: String) -> TenantTopic? {
+        guard let range = name.ranges(of: "-events-").last else { return nil }
+        return TenantTopic(String(name[..<range.lowerBound]) + "-events")
+    }
+
     /// Pulsar's dead-letter topic name for this topic and subscription: `<topic>-<subscription>-DLQ`.
     public func deadLetterTopic(subscription: String) -> String {
         "\(self.fullName)-\(subscription)-DLQ"
