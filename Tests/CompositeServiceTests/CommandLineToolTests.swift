@@ -121,7 +121,8 @@ extension ProcessTests {
             let fixture = "fixtures/happy-path.jsonl"
             let plain = try self.run(["replay", fixture, "--patients", "fixtures/patients.jsonl"])
             let forgetful = try self.run([
-                "replay", fixture, "--patients", "fixtures/patients.jsonl", "--restart-every", "2", "--forget-every", "1",
+                "replay", fixture, "--patients", "fixtures/patients.jsonl", "--restart-every", "2", "--forget-every",
+                "1",
             ])
             #expect(plain.status == 0 && forgetful.status == 0)
             #expect(!plain.stdout.isEmpty && forgetful.stdout == plain.stdout)

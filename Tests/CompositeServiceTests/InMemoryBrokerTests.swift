@@ -83,7 +83,9 @@ import Testing
     @Test func everyNthAcknowledgementIsForgottenInAcknowledgementOrder() async throws {
         let broker = InMemoryBroker()
         var ids: [MessageID] = []
-        for index in 0..<6 { ids.append(try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: self.topic)) }
+        for index in 0..<6 {
+            ids.append(try await broker.publish(OutgoingMessage(payload: [UInt8(index)]), to: self.topic))
+        }
         let first = try await broker.subscribe(topics: [self.topic], subscription: "s")
         for index in [5, 0, 3, 1, 4] { try await first.acknowledge([MessageRef(topic: self.topic, id: ids[index])]) }
         #expect(broker.forgetAcknowledgements(every: 2) == 2, "the 2nd (0) and the 4th (1)")
