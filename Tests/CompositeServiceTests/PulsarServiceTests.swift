@@ -232,6 +232,49 @@ extension ProcessTests {
             await broker.close()
         }
 
+        /// Issue 12's story on Pulsar, as far as pulsar-lite allows: it has no admin API to make it forget an
+        /// acknowledgement, so the October `FutureTaskCreated` comes back as a re-publication under a new id (the
+        /// forgotten-acknowledgement case runs on the embedded broker and in the replay property suite).
+        @Test func aRepublishedOctoberCompositeNeverTakesJanuarysQuestionnaires() async throws {
+            let server = try PulsarLiteServer()
+            defer { server.stop() }
+            try await server.start()
+            let directory = try temporaryDirectory("pulsar-october")
+            let patients = directory.appendingPathComponent("patients.jsonl")
+            try #"{"tenant":"orikami","patientId":"patient-1","birthDate":"1941-03-02"}"#.appending("\n")
+                .write(to: patients, atomically: true, encoding: .utf8)
+            let october = DurableHoldingServiceTests.cycle(base: 100, at: 1_696_150_800, scores: [1, 2, 3])
+            let january = DurableHoldingServiceTests.cycle(base: 200, at: 1_704_099_600, scores: [6, 8, 30])
+            let expected = try await ReplayComparison.expected(october + january, patients: patients)
+            #expect(expected.count == 2)
+            var configuration = PulsarClientConfiguration(serviceURL: server.serviceURL)
+            configuration.operationTimeout = .seconds(20)
+            let broker = try PulsarBroker(configuration: configuration, logger: Self.logger)
+            let port = try TestTools.freePort()
+            let environment = self.environment(server, patients: patients, port: port)
+            let log = directory.appendingPathComponent("service.log")
+
+            try await self.publish(october[...], to: broker)
+            var service = try ServiceProcess(environment: environment, log: log)
+            try await TestTools.waitUntil("October decided and its proof held; log \(log.path)") {
+                await self.metric(port, "composite_held_messages", #"reason="proof""#) == 1
+            }
+            #expect(await service.terminate() == 0)
+
+            var republished = october[0]
+            republished.publishTime = Timestamp(millisecondsSinceEpoch: 1_704_000_000_000)
+            try await self.publish(([republished] + january)[...], to: broker)
+            service = try ServiceProcess(environment: environment, log: log)
+            let published = try await self.waitForResults(broker, server: server, count: 2, service: service)
+            try await TestTools.waitUntil("January decided; October's proof read back; log \(log.path)") {
+                await self.metric(port, "composite_held_messages", #"reason="proof""#) == 2
+            }
+            #expect(await service.terminate() == 0)
+            #expect(self.distinct(published) == expected)
+            #expect(try await self.published(broker).count == 2, "one result per composite, none for October again")
+            await broker.close()
+        }
+
         @Test func killedAtRandomPointsItEndsWithTheResultsOfAnUninterruptedReplay() async throws {
             let server = try PulsarLiteServer()
             defer { server.stop() }
