@@ -21,6 +21,16 @@ import Testing
         )
     }
 
+    /// The proof retention at its smallest and largest valid values, and the state topics it applies to.
+    @Test(arguments: [("1", Int64(86_400_000)), ("3650", Int64(3_650) * 86_400_000)])
+    func proofRetentionDaysBecomeTheEngineRetention(days: String, milliseconds: Int64) throws {
+        let configuration = try ServiceConfiguration.load(
+            environment: ["KRANE_TENANTS": "orikami", "PROOF_RETENTION_DAYS": days, "SUBSCRIPTION": "cs"]
+        )
+        #expect(configuration.engine.proofRetention == milliseconds)
+        #expect(configuration.stateTopics == ["persistent://krane-staging/tasks/orikami-events-cs-state"])
+    }
+
     @Test func theEnvironmentWinsOverTheDotEnvFile() throws {
         let dotEnv = try DotEnvFile.parse(
             "# comment\nexport KRANE_TENANTS=orikami\nLATENESS_SECONDS = \"120\"\nPULSAR_TENANT='krane-prod'\n\n",
@@ -62,6 +72,14 @@ import Testing
         (
             ["KRANE_TENANTS": "a", "LOG_FORMAT": "xml"],
             #"invalid configuration: LOG_FORMAT must be text or json, got "xml""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "PROOF_RETENTION_DAYS": "0"],
+            #"invalid configuration: PROOF_RETENTION_DAYS must be a whole number from 1 to 3650, got "0""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "PROOF_RETENTION_DAYS": "3651"],
+            #"invalid configuration: PROOF_RETENTION_DAYS must be a whole number from 1 to 3650, got "3651""#
         ),
     ])
     func invalidValuesFailWithOneLineNamingTheKey(environment: [String: String], message: String) {
