@@ -153,8 +153,6 @@ final class PartitionConsumer: Sendable {
     private func handle(_ event: ConsumerEvent, epoch: Int) {
         switch event {
         case .message(let message, let payload):
-            // A stopped subscription's last deliveries come again, in order, to the next one.
-            guard self.state.withLock({ $0.epoch == epoch }) else { return }
             self.deliver(message, payload, epoch: epoch)
         case .disconnected(let error):
             let current = self.state.withLock { state -> Bool in
@@ -211,7 +209,13 @@ final class PartitionConsumer: Sendable {
             )
             return
         }
-        let redelivered = self.state.withLock { state in decoded.filter { state.acknowledged.contains($0.id) } }
+        // One lock per entry: a stopped subscription's last deliveries are dropped (they come again, in order, to
+        // the next one), and messages acknowledged before are told apart.
+        let current = self.state.withLock { state -> [BrokerMessage]? in
+            guard state.epoch == epoch else { return nil }
+            return decoded.filter { state.acknowledged.contains($0.id) }
+        }
+        guard let redelivered = current else { return }
         if !redelivered.isEmpty { self.acknowledge(redelivered.map(\.id)) }
         let fresh =
             redelivered.isEmpty ? decoded : decoded.filter { message in !redelivered.contains { $0.id == message.id } }
