@@ -82,6 +82,9 @@ public struct CompositeProcessor: Service {
         var idle = IdleAdvance(topics: topics, interval: .seconds(self.configuration.idleSeconds), now: clock.now)
         var lastReport = clock.now
         var lastRetry = clock.now
+        var retryInterval = Duration.seconds(1)
+        var lastCaughtUpCheck = clock.now
+        var lastCheckpointPublished = clock.now
         defer { self.metrics.setReady(false, reason: "stopped") }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if self.scorers.generation != generation {
@@ -125,9 +128,12 @@ public struct CompositeProcessor: Service {
                     self.metrics.setReady(true, reason: consuming)
                 }
             }
-            if await driver.waitingForPatientDirectory > 0, clock.now - lastRetry >= .seconds(1) {
+            if await driver.waitingForPatientDirectory > 0, clock.now - lastRetry >= retryInterval {
+                // A probe of a directory that is down costs a query timeout in this loop: back off while it fails,
+                // so that the loop spends its time reading.
+                let stillWaiting = try await driver.retryFailedLookups()
                 lastRetry = clock.now
-                try await driver.retryFailedLookups()
+                retryInterval = stillWaiting > 0 ? min(retryInterval * 2, .seconds(8)) : .seconds(1)
             }
             for topic in idle.topicsToCheck(at: clock.now) where gate.isOpen {
                 // The only place the wall clock reaches the engine: a caught-up topic counts as read up to now. The
@@ -138,6 +144,19 @@ public struct CompositeProcessor: Service {
                 self.logger.debug("idle topic checked", metadata: ["topic": "\(topic)", "caughtUp": "\(caughtUp)"])
                 if idle.checked(topic, caughtUp: caughtUp, at: clock.now) {
                     try await driver.advanceWatermark(topic: topic, to: wallClock)
+                }
+            }
+            if gate.isOpen, clock.now - lastCaughtUpCheck >= .milliseconds(200) {
+                lastCaughtUpCheck = clock.now
+                // A checkpoint read back applies as soon as its topic is caught up: a restart does not wait for
+                // new traffic or the idle interval (semantics guarantee 7).
+                for topic in await driver.topicsAwaitingCheckpoint where try await consumer.isCaughtUp(on: topic) {
+                    self.logger.debug("checkpoint applies: topic caught up", metadata: ["topic": "\(topic)"])
+                    try await driver.topicCaughtUp(topic)
+                }
+                if clock.now - lastCheckpointPublished >= .seconds(self.configuration.checkpointSeconds) {
+                    lastCheckpointPublished = clock.now
+                    try await driver.publishCheckpoints()
                 }
             }
             let now = clock.now
@@ -151,6 +170,8 @@ public struct CompositeProcessor: Service {
                 )
             }
         }
+        // A planned stop leaves the latest watermarks for the next start.
+        if gate.isOpen { try await driver.publishCheckpoints() }
         self.metrics.update(
             statistics: await driver.statistics,
             watermarks: await driver.watermarks,
@@ -183,6 +204,8 @@ public struct CompositeProcessor: Service {
             logger.warning("message dead-lettered", metadata: ["topic": "\(publication.topic)", "reason": "\(reason)"])
         case .proof:
             logger.debug("decision proof published", metadata: ["topic": "\(publication.topic)"])
+        case .checkpoint:
+            logger.debug("watermark checkpoint published", metadata: ["topic": "\(publication.topic)"])
         }
     }
 }

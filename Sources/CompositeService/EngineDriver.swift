@@ -18,6 +18,8 @@ public actor EngineDriver {
     /// Why patient lookups fail: set by the first failed lookup, cleared once lookups succeed with none left waiting.
     public private(set) var patientDirectoryFailure: String?
     private let directoryStatus: @Sendable (_ failure: String?) -> Void
+    /// Set while a retry probes the directory with its first waiting lookup.
+    private var probing = false
 
     /// - Parameters:
     ///   - published: told of every publication once the broker confirmed it (for metrics and logs).
@@ -54,17 +56,41 @@ public actor EngineDriver {
         try await self.perform(self.engine.advanceWatermark(topic: topic, to: time))
     }
 
+    /// Checkpoints every tenant's watermarks that moved since its last checkpoint.
+    public func publishCheckpoints() async throws {
+        try await self.perform(self.engine.publishCheckpoints())
+    }
+
+    /// The consumer holds nothing more for `topic`: a checkpoint read back for it applies.
+    public func topicCaughtUp(_ topic: String) async throws {
+        try await self.perform(self.engine.topicCaughtUp(topic))
+    }
+
+    /// Input topics with a checkpoint read back and not yet applied.
+    public var topicsAwaitingCheckpoint: [String] { self.engine.topicsAwaitingCheckpoint }
+
     /// New scorers were loaded.
     public func replaceScorers(_ catalog: ScorerCatalog) async throws {
         try await self.perform(self.engine.replaceScorers(catalog))
     }
 
-    /// Tries the lookups that failed again; returns how many still wait.
+    /// Tries the lookups that failed again; returns how many still wait. During an outage one lookup probes the
+    /// directory first, so that a retry costs one timeout, not one per waiting composite.
     @discardableResult
     public func retryFailedLookups() async throws -> Int {
         guard !self.failedLookups.isEmpty else { return 0 }
-        let retry = self.failedLookups
+        var retry = self.failedLookups[...]
         self.failedLookups = []
+        let probe = retry.removeFirst()
+        self.probing = true
+        defer { self.probing = false }
+        try await self.perform([.lookUpPatient(probe)])
+        guard self.failedLookups.isEmpty else {
+            self.failedLookups += retry
+            return self.failedLookups.count
+        }
+        self.directoryRecoveredIfNothingWaits()
+        self.probing = false
         try await self.perform(retry.map { .lookUpPatient($0) })
         self.directoryRecoveredIfNothingWaits()
         return self.failedLookups.count
@@ -112,6 +138,12 @@ public actor EngineDriver {
             case .acknowledge(let messages):
                 try await self.consumer.acknowledge(messages)
             case .lookUpPatient(let lookup):
+                // While the directory is known to fail, a new lookup waits for the next retry instead of spending a
+                // timeout of its own: the loop keeps reading, and the messages stay held either way.
+                if self.patientDirectoryFailure != nil, !self.probing {
+                    self.failedLookups.append(lookup)
+                    continue
+                }
                 let record: PatientRecord?
                 do {
                     record = try await self.patients.lookUp(tenant: lookup.tenant, patientId: lookup.patientId)

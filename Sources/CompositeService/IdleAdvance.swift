@@ -15,7 +15,10 @@ struct IdleAdvance {
     init(topics: [String], interval: Duration, recheck: Duration = .seconds(1), now: ContinuousClock.Instant) {
         self.interval = interval
         self.recheck = recheck
-        self.nextCheck = Dictionary(topics.map { ($0, now.advanced(by: interval)) }, uniquingKeysWith: { first, _ in first })
+        self.nextCheck = Dictionary(
+            topics.map { ($0, now.advanced(by: interval)) },
+            uniquingKeysWith: { first, _ in first }
+        )
     }
 
     /// A message of `topic` was handed to the engine: the topic is not quiet.

@@ -51,7 +51,9 @@ public struct PulsarSettings: Sendable {
             }
             settings.trustCertificatesFile = file
         }
-        for (key, assign) in [("PULSAR_TLS_ALLOW_INSECURE", \PulsarSettings.allowInsecureConnection), ("PULSAR_LOOKUP", \.lookup)] {
+        for (key, assign) in [
+            ("PULSAR_TLS_ALLOW_INSECURE", \PulsarSettings.allowInsecureConnection), ("PULSAR_LOOKUP", \.lookup),
+        ] {
             guard let text = value(key) else { continue }
             guard let flag = Bool(text) else { throw fail(key, "must be true or false, got \"\(text)\"") }
             settings[keyPath: assign] = flag
@@ -88,10 +90,14 @@ public struct PulsarSettings: Sendable {
             )
         }
         if self.allowInsecureConnection {
-            warnings.append("PULSAR_TLS_ALLOW_INSECURE=true: certificates and host names are not checked; never use this in production.")
+            warnings.append(
+                "PULSAR_TLS_ALLOW_INSECURE=true: certificates and host names are not checked; never use this in production."
+            )
         }
         if let url = self.url, url.hasPrefix("pulsar://"), self.token != nil || self.tokenFile != nil {
-            warnings.append("a token is configured but PULSAR_URL is not pulsar+ssl://: the token travels in clear text.")
+            warnings.append(
+                "a token is configured but PULSAR_URL is not pulsar+ssl://: the token travels in clear text."
+            )
         }
         return warnings
     }

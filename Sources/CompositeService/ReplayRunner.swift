@@ -6,6 +6,8 @@ import CompositeScoring
 public enum ReplayRunner {
     /// The subscription the replay consumes with, as the service does.
     public static let subscription = "composite-service"
+    /// How many new messages apart the replay checkpoints the watermarks, as the service does every few seconds.
+    static let checkpointEvery = 8
 
     /// Runs a replay of already-parsed fixtures.
     ///
@@ -75,6 +77,8 @@ public enum ReplayRunner {
             // A restart counts new messages only, so every cycle makes progress however many are held.
             guard seenIds.insert(MessageRef(topic: message.topic, id: message.id)).inserted else { continue }
             newDeliveries += 1
+            // Checkpoints "from time to time", counted in messages so that a replay stays deterministic.
+            if newDeliveries % Self.checkpointEvery == 0 { try await driver.publishCheckpoints() }
             if let every = options.restartEvery, every > 0, newDeliveries % every == 0 {
                 await consumer.close()
                 if let forget = options.forgetEvery { broker.forgetAcknowledgements(every: forget) }
@@ -112,7 +116,7 @@ public enum ReplayRunner {
             },
             restarts: restarts
         )
-        // Proofs and read markers are the service's own state, not part of what replay prints.
+        // Proofs, checkpoints and read markers are the service's own state, not part of what replay prints.
         for published in broker.publishedMessages where !stateTopics.contains(published.topic) {
             if let reason = published.properties["reason"], published.topic.hasSuffix("-DLQ") {
                 report.deadLetters += 1

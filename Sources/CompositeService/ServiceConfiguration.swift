@@ -37,6 +37,9 @@ public struct ServiceConfiguration: Sendable {
     public var engine = EngineConfiguration()
     /// `IDLE_SECONDS`: a topic idle this long counts as read up to the wall clock. Default: 60.
     public var idleSeconds: Int64 = 60
+    /// `CHECKPOINT_SECONDS`: how often each tenant's watermarks are checkpointed to its state topic (when they moved).
+    /// Default: 10.
+    public var checkpointSeconds: Int64 = 10
     /// `HTTP_PORT`: health, readiness and Prometheus metrics; 0 disables the endpoint. Default: 8080.
     public var httpPort = 8080
     /// `LOG_FORMAT`: `text` or `json`. Default: `text`.
@@ -146,6 +149,7 @@ public struct ServiceConfiguration: Sendable {
         }
         configuration.engine.subscription = configuration.subscription
         if let idle = try integer("IDLE_SECONDS", 1...86_400) { configuration.idleSeconds = idle }
+        if let every = try integer("CHECKPOINT_SECONDS", 1...3_600) { configuration.checkpointSeconds = every }
         if let port = try integer("HTTP_PORT", 0...65_535) { configuration.httpPort = Int(port) }
         if let format = value("LOG_FORMAT") {
             guard let parsed = LogFormat(rawValue: format) else {
@@ -219,7 +223,7 @@ extension ServiceConfiguration: CustomStringConvertible {
             + "tenants=\(self.tenants.joined(separator: ",")) composites=\(self.compositesDirectory) "
             + "patients=\(self.patientDatabase.map { "\($0.url)" } ?? self.patientDirectory ?? "none") "
             + "subscription=\(self.subscription) "
-            + "idleSeconds=\(self.idleSeconds) httpPort=\(self.httpPort) "
+            + "idleSeconds=\(self.idleSeconds) checkpointSeconds=\(self.checkpointSeconds) httpPort=\(self.httpPort) "
             + (self.broker == .pulsar
                 ? "pulsarURL=\(self.pulsar.url ?? "") subscriptionType=\(self.pulsar.subscriptionType.rawValue) " : "")
             + "pulsarToken=\(self.pulsarToken == nil && self.pulsar.tokenFile == nil ? "unset" : "<redacted>")"

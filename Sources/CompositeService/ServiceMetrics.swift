@@ -1,4 +1,5 @@
 public import CompositeCore
+import Foundation
 import Prometheus
 import Synchronization
 
@@ -31,7 +32,15 @@ public final class ServiceMetrics: Sendable {
         Self.descriptor(
             "held_messages",
             "",
-            "Unacknowledged messages by reason: held by a composite, waiting on a watermark, or a decision proof."
+            "Unacknowledged messages by reason: held by a composite, waiting on a watermark, a decision proof, or a "
+                + "watermark checkpoint."
+        )
+    }
+    static var lastCheckpoint: MetricNameDescriptor {
+        Self.descriptor(
+            "last_checkpoint",
+            "timestamp_seconds",
+            "Wall-clock time the last watermark checkpoint was stored (its age: time() minus this)."
         )
     }
     static var oldestPendingAge: MetricNameDescriptor {
@@ -81,6 +90,8 @@ public final class ServiceMetrics: Sendable {
                 .increment()
         case .proof:
             break
+        case .checkpoint:
+            self.registry.makeGauge(descriptor: Self.lastCheckpoint).set(Date().timeIntervalSince1970)
         }
     }
 
@@ -103,6 +114,8 @@ public final class ServiceMetrics: Sendable {
             .set(Double(statistics.messagesWaitingOnWatermark))
         self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "proof")])
             .set(Double(statistics.proofsHeld))
+        self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "checkpoint")])
+            .set(Double(statistics.checkpointsHeld))
         let oldest = statistics.oldestPendingSince.map {
             Double(now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1_000
         }

@@ -10,6 +10,8 @@ struct BrokerSimulation {
         var maximumCrashes = 40
         /// Probability that a delivery is immediately delivered again with the same id.
         var duplicateProbability = 0.0
+        /// Probability of a watermark checkpoint after each delivery; a caught-up topic is reported to the engine.
+        var checkpointProbability = 0.0
         /// Record every delivery, publication, acknowledgement and crash in ``Outcome/trace`` (for debugging).
         var trace = false
     }
@@ -39,6 +41,8 @@ struct BrokerSimulation {
         /// Unacknowledged messages of the state topics (decision proofs), and the proofs the engine holds.
         var unacknowledgedProofsAtEnd = 0
         var proofsHeldAtEnd = 0
+        var checkpointsHeldAtEnd = 0
+        var checkpointsApplied = 0
         var heldByCompositesAtEnd = 0
         var pendingAtEnd = 0
         var crashes = 0
@@ -115,6 +119,14 @@ struct BrokerSimulation {
                 }
                 actions = engine.receive(delivery)
                 if random.chance(chaos.duplicateProbability) { actions += engine.receive(delivery) }
+                if random.chance(chaos.checkpointProbability) {
+                    // As the service does: topics caught up apply a checkpoint read back; checkpoints from time to time.
+                    for topic in engine.topicsAwaitingCheckpoint where self.isCaughtUp(topic, cursors: cursors) {
+                        outcome.checkpointsApplied += 1
+                        actions += engine.topicCaughtUp(topic)
+                    }
+                    actions += engine.publishCheckpoints()
+                }
             } else if !endOfInputSent {
                 endOfInputSent = true
                 actions = engine.endOfInput()
@@ -192,9 +204,16 @@ struct BrokerSimulation {
         }
         outcome.engineUnacknowledgedAtEnd = engine.unacknowledgedMessages.filter { !$0.topic.hasSuffix("-state") }
         outcome.proofsHeldAtEnd = engine.statistics.proofsHeld
+        outcome.checkpointsHeldAtEnd = engine.statistics.checkpointsHeld
         outcome.heldByCompositesAtEnd = engine.statistics.messagesHeldByComposites
         outcome.pendingAtEnd = engine.statistics.pendingComposites
         return outcome
+    }
+
+    /// Whether everything unacknowledged on `topic` has been delivered since the last start.
+    func isCaughtUp(_ topic: String, cursors: [String: Int]) -> Bool {
+        let log = self.topics[topic] ?? []
+        return log[(cursors[topic] ?? 0)...].allSatisfy { self.acknowledged[topic]?.contains($0.id.entryId) ?? false }
     }
 
     /// The next unacknowledged message after the cursor of each subscribed topic; dead-letter topics are not consumed.

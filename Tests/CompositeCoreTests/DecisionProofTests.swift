@@ -145,7 +145,7 @@ import Testing
         )
         let actions = engine.receive(junk)
         #expect(actions.publications.map(\.topic) == ["\(Self.state)-DLQ"])
-        #expect(actions.publications.first?.properties["reason"] == "not a decision proof of tenant acme")
+        #expect(actions.publications.first?.properties["reason"] == "not a decision proof or checkpoint of tenant acme")
     }
 
     @Test func proofsRoundTripAndDamagedOnesAreRefused() throws {

@@ -22,7 +22,8 @@ import Testing
         return (simulation, outcome)
     }
 
-    func check(seed: UInt64, chaos: BrokerSimulation.Chaos) {
+    @discardableResult
+    func check(seed: UInt64, chaos: BrokerSimulation.Chaos) -> BrokerSimulation.Outcome {
         let (_, expected) = self.reference(seed)
         var simulation = BrokerSimulation(ScenarioGenerator.make(seed: seed))
         let actual = simulation.run(configuration: Self.configuration, chaos: chaos, seed: seed &+ 1)
@@ -51,11 +52,16 @@ import Testing
         // 4. Bounded holding: at the end only messages held by pending composites are unacknowledged, the same ones;
         // on the state topics, exactly the proofs the engine holds (kept past the end of input, see releaseProof).
         #expect(actual.unacknowledgedAtEnd == expected.unacknowledgedAtEnd, "seed \(seed): held messages differ")
-        #expect(actual.unacknowledgedProofsAtEnd == actual.proofsHeldAtEnd, "seed \(seed): proofs on the broker")
+        #expect(
+            actual.unacknowledgedProofsAtEnd == actual.proofsHeldAtEnd + actual.checkpointsHeldAtEnd,
+            "seed \(seed): proofs and checkpoints on the broker"
+        )
+        #expect(actual.checkpointsHeldAtEnd <= 2, "seed \(seed): at most one checkpoint per tenant")
         #expect(actual.proofsHeldAtEnd == expected.proofsHeldAtEnd, "seed \(seed): proofs held differ")
         #expect(actual.engineUnacknowledgedAtEnd == actual.unacknowledgedAtEnd)
         #expect(actual.heldByCompositesAtEnd == actual.unacknowledgedAtEnd.count)
         #expect(actual.pendingAtEnd == expected.pendingAtEnd)
+        return actual
     }
 
     @Test func generatedScenariosExerciseEveryOutcome() {
@@ -84,9 +90,16 @@ import Testing
     }
 
     @Test func resultsSurviveCrashesAtAnyPointWithRedelivery() {
+        var checkpointsApplied = 0
         for seed in Self.seeds(salt: 20_000) {
-            self.check(seed: seed, chaos: .init(interleaveRandomly: true, crashProbability: 0.03))
+            checkpointsApplied +=
+                self.check(
+                    seed: seed,
+                    chaos: .init(interleaveRandomly: true, crashProbability: 0.03, checkpointProbability: 0.2)
+                ).checkpointsApplied
         }
+        // Checkpoints read back after crashes must really be applied, or they prove nothing here.
+        #expect(checkpointsApplied > 100)
     }
 
     @Test func resultsSurviveDuplicatedDeliveries() {
@@ -99,7 +112,12 @@ import Testing
         for seed in Self.seeds(salt: 50_000).prefix(300) {
             self.check(
                 seed: seed,
-                chaos: .init(interleaveRandomly: true, crashProbability: 0.1, duplicateProbability: 0.3)
+                chaos: .init(
+                    interleaveRandomly: true,
+                    crashProbability: 0.1,
+                    duplicateProbability: 0.3,
+                    checkpointProbability: 0.3
+                )
             )
         }
     }
@@ -117,7 +135,12 @@ import Testing
         for seed in Self.seeds(salt: 40_000) {
             self.check(
                 seed: seed,
-                chaos: .init(interleaveRandomly: true, crashProbability: 0.02, duplicateProbability: 0.1)
+                chaos: .init(
+                    interleaveRandomly: true,
+                    crashProbability: 0.02,
+                    duplicateProbability: 0.1,
+                    checkpointProbability: 0.1
+                )
             )
         }
     }

@@ -28,7 +28,17 @@ import Testing
             environment: ["KRANE_TENANTS": "orikami", "PROOF_RETENTION_DAYS": days, "SUBSCRIPTION": "cs"]
         )
         #expect(configuration.engine.proofRetention == milliseconds)
+        #expect(configuration.checkpointSeconds == 10)
         #expect(configuration.stateTopics == ["persistent://krane-staging/tasks/orikami-events-cs-state"])
+    }
+
+    /// The checkpoint interval at its smallest and largest valid values.
+    @Test(arguments: [("1", Int64(1)), ("3600", Int64(3_600))])
+    func checkpointSecondsAreReadAtTheirBounds(text: String, seconds: Int64) throws {
+        let configuration = try ServiceConfiguration.load(
+            environment: ["KRANE_TENANTS": "orikami", "CHECKPOINT_SECONDS": text]
+        )
+        #expect(configuration.checkpointSeconds == seconds)
     }
 
     @Test func theEnvironmentWinsOverTheDotEnvFile() throws {
@@ -80,6 +90,14 @@ import Testing
         (
             ["KRANE_TENANTS": "a", "PROOF_RETENTION_DAYS": "3651"],
             #"invalid configuration: PROOF_RETENTION_DAYS must be a whole number from 1 to 3650, got "3651""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "CHECKPOINT_SECONDS": "0"],
+            #"invalid configuration: CHECKPOINT_SECONDS must be a whole number from 1 to 3600, got "0""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "CHECKPOINT_SECONDS": "3601"],
+            #"invalid configuration: CHECKPOINT_SECONDS must be a whole number from 1 to 3600, got "3601""#
         ),
     ])
     func invalidValuesFailWithOneLineNamingTheKey(environment: [String: String], message: String) {

@@ -92,6 +92,12 @@ extension CompositeEngine {
             self.acknowledge(ref)
             return
         }
+        if let json, let checkpoint = WatermarkCheckpoint(json: json),
+            checkpoint.tenant == self.streams[Int(slot.stream)].topic.kraneTenant
+        {
+            self.checkpointRead(checkpoint, stream: slot.stream, ref: ref)
+            return
+        }
         guard let json, let proof = DecisionProof(json: json),
             proof.tenant == self.streams[Int(slot.stream)].topic.kraneTenant
         else {
@@ -99,7 +105,7 @@ extension CompositeEngine {
                 delivery,
                 ref: ref,
                 topic: "\(delivery.topic)-DLQ",
-                reason: DeadLetterReason("not a decision proof of tenant \(slot.topic.kraneTenant)")
+                reason: DeadLetterReason("not a decision proof or checkpoint of tenant \(slot.topic.kraneTenant)")
             )
             return
         }

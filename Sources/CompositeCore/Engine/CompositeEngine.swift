@@ -103,6 +103,7 @@ public struct CompositeEngine: Sendable {
             }
             self.handle(event, stream: slot.stream, ref: ref, at: delivery.publishTime)
         }
+        self.read(delivery.id, stream: slot.stream, kind: slot.kind)
         return self.output.take()
     }
 
@@ -110,11 +111,14 @@ public struct CompositeEngine: Sendable {
     /// result is followed by its decision proof; once the proof is stored, the composite's messages are acknowledged.
     public mutating func publicationConfirmed(_ id: PublicationID, messageID: MessageID? = nil) -> [EngineAction] {
         guard let publication = self.publications.removeValue(forKey: id) else { return [] }
-        if let composite = publication.composite {
+        if case .checkpoint(let stream) = publication.stage {
+            self.checkpointConfirmed(stream: stream, id: messageID)
+        } else if let composite = publication.composite {
             switch publication.stage {
             case .result: self.publishProof(composite)
             case .proof(let proof): self.proofConfirmed(proof, of: composite, id: messageID)
             case .settledProof(let proof): self.settledProofConfirmed(proof, of: composite, id: messageID)
+            case .checkpoint: break
             }
         } else {
             for ref in publication.refs {
@@ -191,7 +195,10 @@ public struct CompositeEngine: Sendable {
             messagesAwaitingPublication: inFlight,
             unacknowledgedMessages: self.held.count,
             oldestPendingSince: self.composites.values.map(\.createdAt).min(),
-            proofsHeld: self.proofs.count
+            proofsHeld: self.proofs.count,
+            checkpointsHeld: self.streams.reduce(0) {
+                $0 + $1.checkpointsRead.count + ($1.ownCheckpoint == nil ? 0 : 1)
+            }
         )
     }
 
@@ -229,6 +236,8 @@ struct InFlightPublication {
         case proof(DecisionProof)
         /// The proof of a composite settled by its result read back after a restart (`CompositeEngine+Settled`).
         case settledProof(DecisionProof)
+        /// A watermark checkpoint of a stream.
+        case checkpoint(stream: Int32)
     }
 
     var refs: [HeldRef]
@@ -250,6 +259,17 @@ struct StreamState {
     var experimentsWatermark = Timestamp.distantPast
     var tasksTimers = Heap<WatermarkTimer>()
     var experimentsTimers = Heap<WatermarkTimer>()
+    /// Watermark checkpoints: how far each input topic has been read, per partition; the checkpoint parts read back
+    /// and not yet applied; the checkpoint messages held; the last checkpoint published. See
+    /// `CompositeEngine+Checkpoints`.
+    var tasksRead: [Int32: MessageID] = [:]
+    var experimentsRead: [Int32: MessageID] = [:]
+    var tasksCheckpoint: WatermarkCheckpoint.Progress?
+    var experimentsCheckpoint: WatermarkCheckpoint.Progress?
+    var checkpointsRead: [(ref: HeldRef, checkpoint: WatermarkCheckpoint)] = []
+    var ownCheckpoint: HeldRef?
+    var lastCheckpoint: WatermarkCheckpoint?
+    var checkpointInFlight = false
 }
 
 /// Actions gathered during one input; acknowledgements are batched into one action.

@@ -18,6 +18,8 @@ public struct Publication: Sendable, Hashable {
         case deadLetter(reason: String)
         /// A decision proof, to the tenant's state topic (internal: replay does not print it).
         case proof
+        /// A watermark checkpoint, to the tenant's state topic (internal: replay does not print it).
+        case checkpoint
     }
 
     public var id: PublicationID

@@ -7,12 +7,15 @@ public struct EngineStatistics: Sendable, Hashable {
     public var messagesWaitingOnWatermark: Int
     /// Dead letters whose publication is not yet confirmed.
     public var messagesAwaitingPublication: Int
-    /// Everything received and not acknowledged: the sum of the three above and the proofs held.
+    /// Everything received and not acknowledged: the sum of the three above and the proofs and checkpoints held.
     public var unacknowledgedMessages: Int
     /// Creation time of the oldest pending composite.
     public var oldestPendingSince: Timestamp?
     /// Decision proofs kept on the state topics (retention not yet passed).
     public var proofsHeld = 0
+    /// Watermark checkpoints kept on the state topics (the latest of each tenant, and any read back and not yet
+    /// superseded).
+    public var checkpointsHeld = 0
 }
 
 /// Monotonic counts since the engine started.
@@ -29,6 +32,8 @@ public struct EngineCounters: Sendable, Hashable {
     public var provenMessagesAcknowledged = 0
     /// Proofs read after another composite had claimed one of their tasks (the state topic was not read first).
     public var proofsReadLate = 0
+    /// Checkpoint parts (one input topic's watermark) read back after a restart and applied.
+    public var checkpointsApplied = 0
 }
 
 /// One pending composite and what it is waiting for.

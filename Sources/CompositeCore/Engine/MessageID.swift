@@ -20,6 +20,15 @@ public struct MessageID: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public var description: String { "\(self.ledgerId):\(self.entryId):\(self.partition):\(self.batchIndex)" }
+
+    /// Reads the form ``description`` writes (`ledger:entry:partition:batch`); `nil` for anything else.
+    public init?(description: String) {
+        let parts = description.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 4, let ledger = UInt64(parts[0]), let entry = UInt64(parts[1]),
+            let partition = Int32(parts[2]), let batch = Int32(parts[3])
+        else { return nil }
+        self.init(ledgerId: ledger, entryId: entry, partition: partition, batchIndex: batch)
+    }
 }
 
 /// A message on a topic: what an acknowledgement names.

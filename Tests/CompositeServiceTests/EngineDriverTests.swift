@@ -1,0 +1,64 @@
+import CompositeBroker
+import CompositeCore
+import CompositeService
+import Synchronization
+import Testing
+
+/// The driver during a patient-directory outage: one lookup finds out, the others wait without a query of their own,
+/// and each retry probes with one lookup before trying the rest.
+struct EngineDriverTests {
+    /// A directory that fails while `down`, and counts its queries.
+    final class SwitchableDirectory: PatientDirectory {
+        struct Failure: Error {}
+        let state = Mutex((down: true, queries: 0))
+        let records: JSONLinesPatientDirectory
+
+        init(patientFile: String) throws {
+            self.records = try JSONLinesPatientDirectory(contents: patientFile, fileName: "patients.jsonl")
+        }
+
+        func lookUp(tenant: String, patientId: String) async throws -> PatientRecord? {
+            let down = self.state.withLock { state in
+                state.queries += 1
+                return state.down
+            }
+            if down { throw Failure() }
+            return try await self.records.lookUp(tenant: tenant, patientId: patientId)
+        }
+
+        var queries: Int { self.state.withLock { $0.queries } }
+        func comeBack() { self.state.withLock { $0.down = false } }
+    }
+
+    @Test func anOutageCostsOneQueryPerRetryNotOnePerWaitingComposite() async throws {
+        let (messages, patientFile) = GeneratedStream.make(patients: 12, seed: 5)
+        let broker = InMemoryBroker()
+        var topics: Set<String> = []
+        for message in messages {
+            broker.load(OutgoingMessage(payload: message.payload), to: message.topic, publishTime: message.publishTime)
+            topics.insert(message.topic)
+        }
+        let consumer = try await broker.subscribe(topics: topics.sorted(), subscription: "composite-service")
+        let directory = try SwitchableDirectory(patientFile: patientFile)
+        let driver = EngineDriver(
+            engine: CompositeEngine(catalog: try ReplayComparison.catalog(ReplayComparison.composites)),
+            broker: broker,
+            consumer: consumer,
+            patients: directory
+        )
+        while let message = try await consumer.receive(timeout: .zero) { try await driver.process(message) }
+        let waiting = await driver.waitingForPatientDirectory
+        #expect(waiting > 3, "the stream must hold several composites that need an age")
+        #expect(directory.queries == 1, "only the first lookup queried the directory that is down")
+        #expect(await driver.isBlocked)
+
+        #expect(try await driver.retryFailedLookups() == waiting)
+        #expect(directory.queries == 2, "a retry during the outage probes with one lookup")
+
+        directory.comeBack()
+        #expect(try await driver.retryFailedLookups() == 0)
+        #expect(directory.queries == 2 + waiting)
+        #expect(await !driver.isBlocked)
+        #expect(await driver.statistics.pendingComposites == 0)
+    }
+}
