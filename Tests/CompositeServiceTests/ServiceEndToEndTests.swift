@@ -200,7 +200,10 @@ extension ProcessTests {
             #expect(remaining > 0, "the stream should still be busy when SIGTERM arrives")
             #expect(await busy.terminate() == 0)
             let left = try broker.unacknowledgedCount(topics: self.topics, subscription: self.subscription)
-            #expect(left * 2 > remaining, "it worked through the backlog (\(remaining) then \(left) left) instead of stopping")
+            #expect(
+                left * 2 > remaining,
+                "it worked through the backlog (\(remaining) then \(left) left) instead of stopping"
+            )
 
             let again = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
             try self.endInput(broker)
@@ -252,6 +255,15 @@ extension ProcessTests {
         static func get(_ url: String) async throws -> (status: Int, body: String) {
             let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        }
+
+        /// The sum of a metric's samples whose labels contain `labels`, from the service's `/metrics` on `port`;
+        /// `nil` while the endpoint does not answer.
+        static func metric(_ port: Int, _ name: String, _ labels: String = "") async -> Double? {
+            guard let body = try? await Self.get("http://127.0.0.1:\(port)/metrics").body else { return nil }
+            // An empty `labels` matches every sample (`contains("")` is false).
+            return body.split(separator: "\n").filter { $0.hasPrefix(name) && (labels.isEmpty || $0.contains(labels)) }
+                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
         }
 
         static func waitFor(
