@@ -120,7 +120,10 @@ public struct CompositeProcessor: Service {
                 let wasOpen = gate.isOpen
                 for admitted in gate.admit(message) {
                     self.metrics.consumed(topic: admitted.topic)
-                    try await driver.process(admitted)
+                    let limit = Self.wallClock().adding(
+                        milliseconds: self.configuration.maximumClockSkewSeconds * 1_000
+                    )
+                    try await driver.process(admitted, publishedNoLaterThan: limit)
                     idle.delivered(admitted.topic, at: clock.now)
                 }
                 if !wasOpen && gate.isOpen {

@@ -42,8 +42,11 @@ public actor EngineDriver {
     }
 
     /// Feeds one received message to the engine and carries out its consequences.
-    public func process(_ message: BrokerMessage) async throws {
-        try await self.perform(self.engine.receive(message.delivery))
+    ///
+    /// - Parameter limit: an input message published after this time (the wall clock plus the allowed skew) is
+    ///   dead-lettered; `nil` checks nothing (replay without `--now`).
+    public func process(_ message: BrokerMessage, publishedNoLaterThan limit: Timestamp? = nil) async throws {
+        try await self.perform(self.engine.receive(message.delivery, publishedNoLaterThan: limit))
     }
 
     /// The input is exhausted: decide everything that can be decided.

@@ -11,6 +11,10 @@ public struct ReplayOptions: Sendable {
     public var duplicateEvery: Int?
     /// At every restart, the broker forgets every Nth acknowledgement recorded so far (needs ``restartEvery``).
     public var forgetEvery: Int?
+    /// `--now`: the wall clock the far-future check compares publish times with; `nil` checks nothing.
+    public var now: Timestamp?
+    /// The allowed clock skew for that check. Default: 300 s, as the service's `MAX_CLOCK_SKEW_SECONDS`.
+    public var maximumClockSkew: Int64 = 300_000
     public var engine = EngineConfiguration()
 
     public init(fixtures: [String]) {

@@ -72,7 +72,8 @@ public enum ReplayRunner {
                 endOfInputSent = true
                 continue
             }
-            for admitted in gate.admit(message) { try await driver.process(admitted) }
+            let limit = options.now?.adding(milliseconds: options.maximumClockSkew)
+            for admitted in gate.admit(message) { try await driver.process(admitted, publishedNoLaterThan: limit) }
             guard !stateTopics.contains(message.topic) else { continue }
             // A restart counts new messages only, so every cycle makes progress however many are held.
             guard seenIds.insert(MessageRef(topic: message.topic, id: message.id)).inserted else { continue }

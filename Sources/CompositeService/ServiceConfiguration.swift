@@ -40,6 +40,9 @@ public struct ServiceConfiguration: Sendable {
     /// `CHECKPOINT_SECONDS`: how often each tenant's watermarks are checkpointed to its state topic (when they moved).
     /// Default: 10.
     public var checkpointSeconds: Int64 = 10
+    /// `MAX_CLOCK_SKEW_SECONDS`: an input message published further ahead of the service's wall clock than this is
+    /// dead-lettered and moves no watermark. Default: 300.
+    public var maximumClockSkewSeconds: Int64 = 300
     /// `HTTP_PORT`: health, readiness and Prometheus metrics; 0 disables the endpoint. Default: 8080.
     public var httpPort = 8080
     /// `LOG_FORMAT`: `text` or `json`. Default: `text`.
@@ -150,6 +153,9 @@ public struct ServiceConfiguration: Sendable {
         configuration.engine.subscription = configuration.subscription
         if let idle = try integer("IDLE_SECONDS", 1...86_400) { configuration.idleSeconds = idle }
         if let every = try integer("CHECKPOINT_SECONDS", 1...3_600) { configuration.checkpointSeconds = every }
+        if let skew = try integer("MAX_CLOCK_SKEW_SECONDS", 1...3_153_600_000) {
+            configuration.maximumClockSkewSeconds = skew
+        }
         if let port = try integer("HTTP_PORT", 0...65_535) { configuration.httpPort = Int(port) }
         if let format = value("LOG_FORMAT") {
             guard let parsed = LogFormat(rawValue: format) else {
@@ -223,7 +229,8 @@ extension ServiceConfiguration: CustomStringConvertible {
             + "tenants=\(self.tenants.joined(separator: ",")) composites=\(self.compositesDirectory) "
             + "patients=\(self.patientDatabase.map { "\($0.url)" } ?? self.patientDirectory ?? "none") "
             + "subscription=\(self.subscription) "
-            + "idleSeconds=\(self.idleSeconds) checkpointSeconds=\(self.checkpointSeconds) httpPort=\(self.httpPort) "
+            + "idleSeconds=\(self.idleSeconds) checkpointSeconds=\(self.checkpointSeconds) "
+            + "maxClockSkewSeconds=\(self.maximumClockSkewSeconds) httpPort=\(self.httpPort) "
             + (self.broker == .pulsar
                 ? "pulsarURL=\(self.pulsar.url ?? "") subscriptionType=\(self.pulsar.subscriptionType.rawValue) " : "")
             + "pulsarToken=\(self.pulsarToken == nil && self.pulsar.tokenFile == nil ? "unset" : "<redacted>")"

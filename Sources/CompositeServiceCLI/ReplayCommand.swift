@@ -44,6 +44,15 @@ struct ReplayCommand: AsyncParsableCommand {
     )
     var forgetEvery: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "The wall clock (ISO 8601) to check publish times against: a message published more than 300 s later is "
+                + "dead-lettered, as the service does. Without it, nothing is checked.",
+            valueName: "time"
+        )
+    )
+    var now: String?
+
     @Option(help: "Lateness in seconds: how much earlier than its TaskCompleted a score may be published.")
     var lateness: Int64?
 
@@ -63,6 +72,9 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if let lateness, lateness < 0 { throw ValidationError("--lateness must not be negative") }
         if let claimWindow, claimWindow < 0 { throw ValidationError("--claim-window must not be negative") }
+        if let now, Timestamp(iso8601: now) == nil {
+            throw ValidationError("--now must be an ISO 8601 time such as 2024-03-01T10:00:00Z, got \"\(now)\"")
+        }
     }
 
     func run() async throws {
@@ -73,6 +85,7 @@ struct ReplayCommand: AsyncParsableCommand {
         options.restartEvery = self.restartEvery
         options.duplicateEvery = self.duplicateEvery
         options.forgetEvery = self.forgetEvery
+        options.now = self.now.flatMap(Timestamp.init(iso8601:))
         if let lateness { options.engine.lateness = lateness * 1_000 }
         if let claimWindow {
             options.engine.claimWindow = claimWindow * 1_000

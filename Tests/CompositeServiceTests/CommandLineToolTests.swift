@@ -116,6 +116,38 @@ extension ProcessTests {
             #expect(result.stderr.contains("stdin:1: one of message or raw is required"))
         }
 
+        /// `replay --now`: a message published far ahead of that clock is dead-lettered and moves no watermark, so
+        /// the fixture's result is the one without it; without `--now` nothing is checked.
+        @Test func replayNowDeadLettersAFarFutureMessageAndKeepsTheResult() throws {
+            let fixture = "fixtures/happy-path.jsonl"
+            let lines = try String(
+                contentsOfFile: ServiceProcess.root.appendingPathComponent(fixture).path,
+                encoding: .utf8
+            )
+            .split(separator: "\n")
+            let future =
+                #"{"topic": "persistent://krane-staging/tasks/orikami-events", "publishTime": "2099-01-01T00:00:00.000Z", "message": {"name": "TaskStarted", "version": "v2", "tenant": "orikami", "data": {}}}"#
+            let poisoned = try temporaryDirectory("replay-now").appendingPathComponent("poisoned.jsonl")
+            try ([String(lines[0]), future] + lines.dropFirst().map(String.init)).joined(separator: "\n")
+                .appending("\n").write(to: poisoned, atomically: true, encoding: .utf8)
+
+            let plain = try self.run(["replay", fixture, "--patients", "fixtures/patients.jsonl"])
+            let checked = try self.run([
+                "replay", poisoned.path, "--patients", "fixtures/patients.jsonl", "--now", "2023-10-14T00:00:00Z",
+            ])
+            #expect(plain.status == 0 && checked.status == 0)
+            let checkedLines = checked.stdout.split(separator: "\n")
+            #expect(checkedLines.filter { !$0.contains(#""reason""#) } == plain.stdout.split(separator: "\n"))
+            let deadLetter = try #require(checkedLines.first { $0.contains(#""reason""#) })
+            #expect(deadLetter.contains("orikami-events-composite-service-DLQ"))
+            #expect(deadLetter.contains("published at 2099-01-01T00:00:00.000Z, after 2023-10-14T00:05:00.000Z"))
+
+            let unchecked = try self.run(["replay", poisoned.path, "--patients", "fixtures/patients.jsonl"])
+            #expect(unchecked.status == 0 && !unchecked.stdout.contains(#""reason""#))
+            let invalid = try self.run(["replay", fixture, "--now", "yesterday"])
+            #expect(invalid.status == 2 && invalid.stderr.contains("--now must be an ISO 8601 time"))
+        }
+
         /// `replay --forget-every` on a fixture: the spec's chaos option changes nothing, and needs restarts to act at.
         @Test func replayForgetEveryChangesNothingAndNeedsRestartEvery() throws {
             let fixture = "fixtures/happy-path.jsonl"

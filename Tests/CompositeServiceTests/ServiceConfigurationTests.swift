@@ -39,6 +39,7 @@ import Testing
             environment: ["KRANE_TENANTS": "orikami", "CHECKPOINT_SECONDS": text]
         )
         #expect(configuration.checkpointSeconds == seconds)
+        #expect(configuration.maximumClockSkewSeconds == 300)
     }
 
     @Test func theEnvironmentWinsOverTheDotEnvFile() throws {
@@ -92,6 +93,10 @@ import Testing
             #"invalid configuration: PROOF_RETENTION_DAYS must be a whole number from 1 to 3650, got "3651""#
         ),
         (
+            ["KRANE_TENANTS": "a", "MAX_CLOCK_SKEW_SECONDS": "0"],
+            #"invalid configuration: MAX_CLOCK_SKEW_SECONDS must be a whole number from 1 to 3153600000, got "0""#
+        ),
+        (
             ["KRANE_TENANTS": "a", "CHECKPOINT_SECONDS": "0"],
             #"invalid configuration: CHECKPOINT_SECONDS must be a whole number from 1 to 3600, got "0""#
         ),
@@ -134,15 +139,29 @@ import Testing
 
     @Test(arguments: [
         (["BROKER": "pulsar"], "PULSAR_URL is required with BROKER=pulsar"),
-        (["PULSAR_URL": "http://pulsar:8080"], #"PULSAR_URL must be pulsar://host:port or pulsar+ssl://host:port, got "http://pulsar:8080""#),
-        (["PULSAR_SUBSCRIPTION_TYPE": "queue"], #"PULSAR_SUBSCRIPTION_TYPE must be one of exclusive, shared, failover, key_shared, got "queue""#),
-        (["PULSAR_TOKEN_FILE": "/nonexistent/token"], #"PULSAR_TOKEN_FILE "/nonexistent/token" is not a readable file"#),
-        (["PULSAR_TLS_TRUST_CERTS": "/nonexistent/ca.pem"], #"PULSAR_TLS_TRUST_CERTS "/nonexistent/ca.pem" is not a readable file"#),
+        (
+            ["PULSAR_URL": "http://pulsar:8080"],
+            #"PULSAR_URL must be pulsar://host:port or pulsar+ssl://host:port, got "http://pulsar:8080""#
+        ),
+        (
+            ["PULSAR_SUBSCRIPTION_TYPE": "queue"],
+            #"PULSAR_SUBSCRIPTION_TYPE must be one of exclusive, shared, failover, key_shared, got "queue""#
+        ),
+        (
+            ["PULSAR_TOKEN_FILE": "/nonexistent/token"],
+            #"PULSAR_TOKEN_FILE "/nonexistent/token" is not a readable file"#
+        ),
+        (
+            ["PULSAR_TLS_TRUST_CERTS": "/nonexistent/ca.pem"],
+            #"PULSAR_TLS_TRUST_CERTS "/nonexistent/ca.pem" is not a readable file"#
+        ),
         (["PULSAR_LOOKUP": "maybe"], #"PULSAR_LOOKUP must be true or false, got "maybe""#),
     ])
     func invalidPulsarSettingsNameTheKey(environment: [String: String], message: String) {
         #expect(throws: ServiceError(.invalidConfiguration, "invalid configuration: " + message)) {
-            try ServiceConfiguration.load(environment: environment.merging(["KRANE_TENANTS": "a"]) { value, _ in value })
+            try ServiceConfiguration.load(
+                environment: environment.merging(["KRANE_TENANTS": "a"]) { value, _ in value }
+            )
         }
     }
 

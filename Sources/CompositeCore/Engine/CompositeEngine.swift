@@ -59,6 +59,13 @@ public struct CompositeEngine: Sendable {
 
     /// A message arrived from the broker (for the first time, or again).
     public mutating func receive(_ delivery: Delivery) -> [EngineAction] {
+        self.receive(delivery, publishedNoLaterThan: nil)
+    }
+
+    /// A message arrived from the broker; an input message published after `limit` (the caller's wall clock plus
+    /// the allowed skew) is dead-lettered without moving a watermark: a producer with a wrong clock must not carry
+    /// a topic's watermark into the future (`spec/semantics.md`, known hazards). The clock stays outside the engine.
+    public mutating func receive(_ delivery: Delivery, publishedNoLaterThan limit: Timestamp?) -> [EngineAction] {
         self.counters.messagesReceived += 1
         let slotIndex = self.slot(for: delivery.topic)
         let ref = HeldRef(topic: slotIndex, id: delivery.id)
@@ -82,6 +89,18 @@ public struct CompositeEngine: Sendable {
                 ref: ref,
                 topic: "\(delivery.topic)-\(self.configuration.subscription)-DLQ",
                 reason: DeadLetterReason("topic \(delivery.topic) is not a tenant tasks or experiments topic")
+            )
+            return self.output.take()
+        }
+        if let limit, delivery.publishTime > limit {
+            self.deadLetter(
+                delivery,
+                ref: ref,
+                topic: slot.topic.deadLetterTopic(subscription: self.configuration.subscription),
+                reason: DeadLetterReason(
+                    "published at \(delivery.publishTime), after \(limit): further ahead of the service's clock than "
+                        + "the allowed skew"
+                )
             )
             return self.output.take()
         }
