@@ -126,6 +126,9 @@ public struct BrokerError: Error, Sendable, CustomStringConvertible {
         /// the consumer has already asked for everything unacknowledged again, in order. The caller drops every state
         /// built from earlier messages, as for ``assignmentChanged``.
         case outOfOrder
+        /// The message with its properties is larger than the broker accepts (Pulsar's `maxMessageSize`, Kafka's
+        /// `message.max.bytes`). Retrying the same message cannot succeed.
+        case messageTooLarge
     }
 
     public var code: Code

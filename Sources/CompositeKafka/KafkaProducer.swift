@@ -50,11 +50,17 @@ final class KafkaProducer: Sendable {
             let id = UInt(bitPattern: message.pointee._private)
             let outcome: Result<MessageID, BrokerError>
             if message.pointee.err == 0 {
-                outcome = .success(MessageID(entryId: UInt64(message.pointee.offset), partition: message.pointee.partition))
+                outcome = .success(
+                    MessageID(entryId: UInt64(message.pointee.offset), partition: message.pointee.partition)
+                )
             } else {
                 let topic = message.pointee.rkt.map { self.library.name(of: $0) }
                 outcome = .failure(
-                    BrokerError(.publishFailed, topic: topic, reason: self.library.describe(message.pointee.err))
+                    BrokerError(
+                        KafkaProducer.code(of: message.pointee.err),
+                        topic: topic,
+                        reason: self.library.describe(message.pointee.err)
+                    )
                 )
             }
             self.complete(id, outcome)
@@ -159,7 +165,9 @@ final class KafkaProducer: Sendable {
         }
         if let key = message.key {
             let pointer = cString(key)
-            value(Int32(CRK_VTYPE_KEY)) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(pointer), size: strlen(pointer)) }
+            value(Int32(CRK_VTYPE_KEY)) {
+                $0.u.mem = .init(ptr: UnsafeMutableRawPointer(pointer), size: strlen(pointer))
+            }
         }
         for (name, text) in message.properties.sorted(by: { $0.key < $1.key }) {
             let pointer = cString(text)
@@ -168,7 +176,7 @@ final class KafkaProducer: Sendable {
                 $0.u.header = .init(name: namePointer, val: UnsafeRawPointer(pointer), size: strlen(pointer))
             }
         }
-        return message.payload.withUnsafeBytes { payload in
+        return message.payload.withUnsafeBytes { payload -> BrokerError? in
             value(Int32(CRK_VTYPE_VALUE)) {
                 $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: payload.baseAddress), size: payload.count)
             }
@@ -176,9 +184,16 @@ final class KafkaProducer: Sendable {
                 try self.library.check(self.library.produceva(self.client.handle, values, values.count), "producing")
                 return nil
             } catch {
-                return BrokerError(.publishFailed, topic: topic, reason: "\(error)")
+                let code = (error as? KafkaError)?.code ?? 0
+                return BrokerError(KafkaProducer.code(of: code), topic: topic, reason: "\(error)")
             }
         }
+    }
+
+    /// `RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE` (10): the message is over `message.max.bytes`; any other failure is a
+    /// failed publication.
+    static func code(of error: rd_kafka_resp_err_t) -> BrokerError.Code {
+        error == 10 ? .messageTooLarge : .publishFailed
     }
 
     /// Waits for outstanding deliveries, then stops the polling thread.

@@ -61,7 +61,11 @@ public final class PulsarBroker: MessageBroker {
                 batchIndex: id.batchIndex
             )
         } catch {
-            throw BrokerError(.publishFailed, topic: topic, reason: error.description)
+            throw BrokerError(
+                error.code == .messageTooLarge ? .messageTooLarge : .publishFailed,
+                topic: topic,
+                reason: error.description
+            )
         }
     }
 

@@ -17,6 +17,8 @@ public struct PulsarError: Error, Sendable, CustomStringConvertible, Equatable {
         case timeout
         /// The client, producer or consumer was closed.
         case closed
+        /// A message, with its metadata and properties, is larger than the broker's `maxMessageSize`.
+        case messageTooLarge
     }
 
     public var code: Code
@@ -40,7 +42,7 @@ public struct PulsarError: Error, Sendable, CustomStringConvertible, Equatable {
         switch self.code {
         case .connectionFailed, .timeout: true
         case .server: self.retriableServerError
-        case .malformed, .invalidURL, .authenticationFailed, .closed: false
+        case .malformed, .invalidURL, .authenticationFailed, .closed, .messageTooLarge: false
         }
     }
 

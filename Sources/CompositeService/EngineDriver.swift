@@ -123,19 +123,36 @@ public actor EngineDriver {
     public var pendingComposites: [PendingCompositeSummary] { self.engine.pendingComposites }
     public var watermarks: [(topic: String, watermark: Timestamp)] { self.engine.watermarks }
 
+    /// How much of a payload a dead letter too large for its broker keeps.
+    public static let truncatedDeadLetterBytes = 64 * 1_024
+
+    static func truncatedDeadLetter(_ message: OutgoingMessage) -> OutgoingMessage {
+        var truncated = message
+        truncated.payload = Array(message.payload.prefix(Self.truncatedDeadLetterBytes))
+        truncated.properties["payloadTruncatedFrom"] = "\(message.payload.count) bytes"
+        return truncated
+    }
+
     private func perform(_ actions: [EngineAction]) async throws {
         var queue = Deque(actions)
         while let action = queue.popFirst() {
             switch action {
             case .publish(let publication):
-                let id = try await self.broker.publish(
-                    OutgoingMessage(
-                        payload: publication.payload,
-                        key: publication.key,
-                        properties: publication.properties
-                    ),
-                    to: publication.topic
+                let message = OutgoingMessage(
+                    payload: publication.payload,
+                    key: publication.key,
+                    properties: publication.properties
                 )
+                let id: MessageID
+                do {
+                    id = try await self.broker.publish(message, to: publication.topic)
+                } catch let error as BrokerError where error.code == .messageTooLarge {
+                    // A message the broker took once may not fit again beside its dead-letter reason and source: the
+                    // dead letter keeps its reason and a prefix of the payload, and says so, rather than stopping the
+                    // service on every redelivery.
+                    guard case .deadLetter = publication.kind else { throw error }
+                    id = try await self.broker.publish(Self.truncatedDeadLetter(message), to: publication.topic)
+                }
                 self.published(publication)
                 queue.append(contentsOf: self.engine.publicationConfirmed(publication.id, messageID: id))
             case .acknowledge(let messages):

@@ -85,6 +85,31 @@ import Testing
         #expect(self.decode(json, on: self.tasks) == .failure(DeadLetterReason(reason)))
     }
 
+    /// Issue 13, defect 8: a reason quotes at most a short prefix of what the sender wrote.
+    @Test func reasonsQuoteOnlyAShortPrefixOfSenderText() throws {
+        let huge = String(repeating: "v", count: 1_000_000)
+        let version = self.decode(
+            #"{"name":"TaskCompleted","version":"\#(huge)","tenant":"orikami","data":{}}"#,
+            on: self.tasks
+        )
+        let expected = "version is \"" + String(repeating: "v", count: 64) + "… (1000000 bytes)\", expected \"v2\""
+        #expect(version == .failure(DeadLetterReason(expected)))
+        // Multi-byte characters are never cut in half.
+        let tenant = String(repeating: "é", count: 40)
+        guard
+            case .failure(let reason) = self.decode(
+                #"{"name":"TaskCompleted","version":"v2","tenant":"\#(tenant)","data":{}}"#,
+                on: self.tasks
+            )
+        else {
+            Issue.record("a foreign tenant must be refused")
+            return
+        }
+        #expect(reason.message.hasPrefix("tenant \"" + String(repeating: "é", count: 32) + "… (80 bytes)\""))
+        // And no reason is longer than the bound, whatever it is built from.
+        #expect(DeadLetterReason(huge).message.utf8.count <= DeadLetterReason.limit + 20)
+    }
+
     @Test func aScoreThatIsNotANumberIsRejected() {
         let result = self.decode(
             #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":"5"}}"#,

@@ -61,4 +61,52 @@ struct EngineDriverTests {
         #expect(await !driver.isBlocked)
         #expect(await driver.statistics.pendingComposites == 0)
     }
+
+    /// A broker that refuses messages larger than `limit` bytes (payload and properties), as Pulsar and Kafka do.
+    struct SizeLimitedBroker: MessageBroker {
+        let inner = InMemoryBroker()
+        let limit: Int
+
+        func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID {
+            let size =
+                message.payload.count + message.properties.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+            guard size <= self.limit else {
+                throw BrokerError(.messageTooLarge, topic: topic, reason: "\(size) bytes is over \(self.limit)")
+            }
+            return try await self.inner.publish(message, to: topic)
+        }
+
+        func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer {
+            try await self.inner.subscribe(topics: topics, subscription: subscription)
+        }
+    }
+
+    /// Issue 13, defect 8: a message the broker took may not fit again beside its dead-letter reason. The dead letter
+    /// keeps its reason and a prefix of its payload, says how long the payload was, and the message is acknowledged:
+    /// the service does not stop on it.
+    @Test func aDeadLetterTooLargeForTheBrokerIsPublishedTruncatedAndAcknowledged() async throws {
+        let broker = SizeLimitedBroker(limit: 200_000)
+        let topic = "persistent://krane-staging/tasks/orikami-events"
+        // Just under the limit as it was published, over it with the reason and source attached.
+        let payload = Array("{not json ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 199_980)
+        _ = broker.inner.load(
+            OutgoingMessage(payload: payload),
+            to: topic,
+            publishTime: Timestamp(millisecondsSinceEpoch: 0)
+        )
+        let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")
+        let driver = EngineDriver(
+            engine: CompositeEngine(catalog: try ReplayComparison.catalog(ReplayComparison.composites)),
+            broker: broker,
+            consumer: consumer,
+            patients: EmptyPatientDirectory()
+        )
+        let message = try #require(try await consumer.receive(timeout: .zero))
+        try await driver.process(message)
+        let deadLetter = try #require(broker.inner.publishedMessages.first { $0.topic.hasSuffix("-DLQ") })
+        #expect(deadLetter.payload == Array(payload.prefix(EngineDriver.truncatedDeadLetterBytes)))
+        #expect(deadLetter.properties["payloadTruncatedFrom"] == "\(payload.count) bytes")
+        #expect(deadLetter.properties["reason"]?.hasPrefix("not JSON") == true)
+        #expect(broker.inner.unacknowledged(topic: topic, subscription: "composite-service").isEmpty)
+    }
 }

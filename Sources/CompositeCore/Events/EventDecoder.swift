@@ -1,14 +1,3 @@
-/// Why a message was dead-lettered: one sentence, attached to the dead letter as its `reason`.
-public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertible {
-    public var message: String
-
-    public init(_ message: String) {
-        self.message = message
-    }
-
-    public var description: String { self.message }
-}
-
 /// Decodes Krane v2 messages: tolerant of extra fields, strict about the fields the engine uses.
 public enum EventDecoder {
     /// Decodes `payload` received on `topic`.
@@ -37,10 +26,14 @@ public enum EventDecoder {
         guard case .object(let envelope) = document else { throw DeadLetterReason("not a JSON object") }
         let name = try Self.string(envelope, "name", path: "name")
         let version = try Self.string(envelope, "version", path: "version")
-        guard version == "v2" else { throw DeadLetterReason("version is \"\(version)\", expected \"v2\"") }
+        guard version == "v2" else {
+            throw DeadLetterReason("version is \(DeadLetterReason.quote(version)), expected \"v2\"")
+        }
         let tenant = try Self.string(envelope, "tenant", path: "tenant")
         guard tenant == topic.kraneTenant else {
-            throw DeadLetterReason("tenant \"\(tenant)\" does not match the topic's tenant \"\(topic.kraneTenant)\"")
+            throw DeadLetterReason(
+                "tenant \(DeadLetterReason.quote(tenant)) does not match the topic's tenant \"\(topic.kraneTenant)\""
+            )
         }
         guard let dataValue = envelope["data"] else { throw DeadLetterReason("data is missing") }
         guard case .object(let data) = dataValue else { throw DeadLetterReason("data is not an object") }
@@ -53,7 +46,7 @@ public enum EventDecoder {
             if isComposite {
                 let text = try Self.string(data, "startAt", path: "data.startAt")
                 guard let parsed = Timestamp(iso8601: text) else {
-                    throw DeadLetterReason("data.startAt \"\(text)\" is not an ISO 8601 timestamp")
+                    throw DeadLetterReason("data.startAt \(DeadLetterReason.quote(text)) is not an ISO 8601 timestamp")
                 }
                 startAt = parsed
             }

@@ -29,6 +29,14 @@ actor PulsarProducer {
 
     /// Sends one message and returns its id from the receipt. Retries through reconnections until
     /// `operationTimeout` has passed since the call.
+    /// The bytes a SEND frame takes beyond its command: the metadata as encoded, the payload, and a bound for the
+    /// frame's sizes, magic number, checksum and SEND command.
+    static func frameSize(metadata: MessageMetadata, payload: Int) -> Int {
+        var writer = ProtoWriter()
+        metadata.encode(into: &writer)
+        return writer.bytes.count + payload + 64
+    }
+
     func send(_ message: PulsarOutgoing) async throws(PulsarError) -> MessageIDData {
         let sequenceID = self.nextSequenceID
         self.nextSequenceID += 1
@@ -48,11 +56,13 @@ actor PulsarProducer {
                     .send(Send(producerID: producerID, sequenceID: sequenceID)),
                     payload: PulsarFrame.Payload(metadata: metadata, body: message.payload)
                 )
-                let frameSize = message.payload.count + 64
+                // Properties count too: a dead letter carries its reason and source beside the original payload.
+                let frameSize = Self.frameSize(metadata: metadata, payload: message.payload.count)
                 guard frameSize <= connection.maxMessageSize else {
                     throw PulsarError(
-                        .server,
-                        "message of \(message.payload.count) bytes exceeds the broker's limit of \(connection.maxMessageSize)",
+                        .messageTooLarge,
+                        "message of \(frameSize) bytes with its metadata exceeds the broker's limit of "
+                            + "\(connection.maxMessageSize)",
                         topic: self.topic
                     )
                 }
@@ -92,7 +102,9 @@ actor PulsarProducer {
             guard let self else { return }
             Task { await self.lost(producerID: producerID, error) }
         }
-        guard registered else { throw PulsarError(.connectionFailed, "connection closed while creating the producer", topic: topic) }
+        guard registered else {
+            throw PulsarError(.connectionFailed, "connection closed while creating the producer", topic: topic)
+        }
         self.connection = connection
         self.producerID = producerID
         self.producerName = success.producerName
