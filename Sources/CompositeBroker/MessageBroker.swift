@@ -32,6 +32,9 @@ public struct BrokerMessage: Sendable, Hashable {
     public var properties: [String: String]
     /// How many times this message was delivered before (Pulsar's redelivery count).
     public var redeliveryCount: Int
+    /// Why the broker client could not decode this entry (a checksum mismatch, corrupt metadata, a compression codec
+    /// it does not read); `payload` then holds the raw bytes. The engine dead-letters it.
+    public var undecodable: String?
 
     public init(
         topic: String,
@@ -40,8 +43,10 @@ public struct BrokerMessage: Sendable, Hashable {
         payload: [UInt8],
         key: String? = nil,
         properties: [String: String] = [:],
-        redeliveryCount: Int = 0
+        redeliveryCount: Int = 0,
+        undecodable: String? = nil
     ) {
+        self.undecodable = undecodable
         self.topic = topic
         self.id = id
         self.publishTime = publishTime
@@ -53,7 +58,14 @@ public struct BrokerMessage: Sendable, Hashable {
 
     /// The engine's view of the message.
     public var delivery: Delivery {
-        Delivery(topic: self.topic, id: self.id, publishTime: self.publishTime, payload: self.payload, key: self.key)
+        Delivery(
+            topic: self.topic,
+            id: self.id,
+            publishTime: self.publishTime,
+            payload: self.payload,
+            key: self.key,
+            undecodable: self.undecodable
+        )
     }
 }
 

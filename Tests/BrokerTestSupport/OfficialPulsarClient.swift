@@ -4,12 +4,20 @@ import Foundation
 /// party of interoperability tests.
 public enum OfficialPulsarClient {
     /// Publishes JSON-described messages: each `{"payload", "key", "properties"}`; returns nothing.
-    public static func produce(serviceURL: String, topic: String, messages: [[String: Any]], batching: Bool) throws {
+    /// `compression` names a `pulsar.CompressionType` (`LZ4`, `ZLib`, `ZSTD`, `SNAPPY`), an ordinary producer setting.
+    public static func produce(
+        serviceURL: String,
+        topic: String,
+        messages: [[String: Any]],
+        batching: Bool,
+        compression: String = "NONE"
+    ) throws {
         let script = """
             import json, sys, pulsar
             client = pulsar.Client(sys.argv[1], logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
             producer = client.create_producer(sys.argv[2], batching_enabled=sys.argv[3] == "1",
-                                              batching_max_messages=1000, batching_max_publish_delay_ms=50)
+                                              batching_max_messages=1000, batching_max_publish_delay_ms=50,
+                                              compression_type=getattr(pulsar.CompressionType, sys.argv[4]))
             for line in sys.stdin:
                 m = json.loads(line)
                 producer.send_async(m["payload"].encode(), None, partition_key=m.get("key"),
@@ -19,12 +27,14 @@ public enum OfficialPulsarClient {
             """
         let input = try messages.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
             .joined(separator: "\n")
-        try self.python(script, [serviceURL, topic, batching ? "1" : "0"], input: input + "\n")
+        try self.python(script, [serviceURL, topic, batching ? "1" : "0", compression], input: input + "\n")
     }
 
     /// Consumes `count` messages from the earliest position and returns each as a JSON object
     /// (`payload`, `key`, `properties`, `publishTime`).
-    public static func consume(serviceURL: String, topic: String, subscription: String, count: Int) throws -> [[String: Any]] {
+    public static func consume(serviceURL: String, topic: String, subscription: String, count: Int) throws -> [[String:
+        Any]]
+    {
         let script = """
             import json, sys, pulsar
             client = pulsar.Client(sys.argv[1], logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
@@ -69,7 +79,9 @@ public enum OfficialPulsarClient {
     public static func python(_ script: String, _ arguments: [String], input: String? = nil) throws -> String {
         try TestTools.ensureFetched()
         let result = try TestTools.run(TestTools.python, ["-c", script] + arguments, input: input)
-        guard result.status == 0 else { throw TestToolError("official Pulsar client failed (\(result.status)): \(result.output)") }
+        guard result.status == 0 else {
+            throw TestToolError("official Pulsar client failed (\(result.status)): \(result.output)")
+        }
         return result.output
     }
 }

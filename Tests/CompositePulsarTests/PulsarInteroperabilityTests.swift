@@ -52,6 +52,39 @@ struct PulsarInteroperabilityTests {
         return before
     }
 
+    /// Issue 13, defect 2: an entry compressed by the official client (LZ4, an ordinary producer setting) is handed
+    /// on marked undecodable with its raw bytes, not fatal; the messages around it come through, and once it is
+    /// acknowledged it never comes back.
+    @Test func aCompressedEntryIsHandedOnMarkedUndecodableAndTheOthersFlow() async throws {
+        let server = try PulsarLiteServer()
+        defer { server.stop() }
+        try await server.start()
+        let topic = "persistent://krane/tasks/compressed"
+        let text = String(repeating: "compressible ", count: 40)
+        for (payload, compression) in [("before", "NONE"), (text, "LZ4"), ("after", "NONE")] {
+            try OfficialPulsarClient.produce(
+                serviceURL: server.serviceURL,
+                topic: topic,
+                messages: [["payload": payload]],
+                batching: false,
+                compression: compression
+            )
+        }
+        let broker = try self.broker(server)
+        let consumer = try await broker.subscribe(topics: [topic], subscription: "s")
+        let messages = try await self.receiveAll(consumer, count: 3)
+        #expect(
+            messages.map(\.undecodable) == [nil, "compressed with LZ4, which this client does not decompress", nil]
+        )
+        #expect(messages.first.map { String(decoding: $0.payload, as: UTF8.self) } == "before")
+        #expect(messages.last.map { String(decoding: $0.payload, as: UTF8.self) } == "after")
+        #expect(messages[1].payload.count > 0 && messages[1].payload.count < text.utf8.count, "the raw LZ4 bytes")
+        try await consumer.acknowledge(messages.map { MessageRef(topic: topic, id: $0.id) })
+        #expect(try await self.leftovers(consumer, topic: topic, broker: broker) == [])
+        await consumer.close()
+        await broker.close()
+    }
+
     /// The idle advance's question: caught up once the highest message taken is the broker's last
     /// (`GET_LAST_MESSAGE_ID`), not before, and not again once something new is stored. pulsar-lite deviation: for a
     /// topic that never held a message it answers ERROR where Apache Pulsar answers (-1, -1), so an empty topic is

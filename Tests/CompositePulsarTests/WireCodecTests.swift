@@ -44,9 +44,26 @@ import Testing
     @Test func everyCommandSurvivesARoundTrip() throws {
         let id = MessageIDData(ledgerID: 7, entryID: 9, partition: 2, batchIndex: 3, batchSize: 5)
         let commands: [PulsarCommand] = [
-            .connect(Connect(clientVersion: "c", protocolVersion: 19, authMethodName: "token", authData: [1, 2], proxyToBrokerURL: "b:6650")),
+            .connect(
+                Connect(
+                    clientVersion: "c",
+                    protocolVersion: 19,
+                    authMethodName: "token",
+                    authData: [1, 2],
+                    proxyToBrokerURL: "b:6650"
+                )
+            ),
             .connected(Connected(serverVersion: "s", protocolVersion: 19, maxMessageSize: 1024)),
-            .subscribe(Subscribe(topic: "t", subscription: "s", subscriptionType: .failover, consumerID: 3, requestID: 4, consumerName: "n")),
+            .subscribe(
+                Subscribe(
+                    topic: "t",
+                    subscription: "s",
+                    subscriptionType: .failover,
+                    consumerID: 3,
+                    requestID: 4,
+                    consumerName: "n"
+                )
+            ),
             .producer(Producer(topic: "t", producerID: 1, requestID: 2, producerName: "p")),
             .send(Send(producerID: 1, sequenceID: 2, numMessages: 3)),
             .sendReceipt(SendReceipt(producerID: 1, sequenceID: 2, messageID: id)),
@@ -63,9 +80,23 @@ import Testing
             .partitionedMetadata(PartitionedMetadata(topic: "t", requestID: 1)),
             .partitionedMetadataResponse(PartitionedMetadataResponse(requestID: 1, partitions: 4)),
             .lookup(Lookup(topic: "t", requestID: 1, authoritative: true)),
-            .lookupResponse(LookupResponse(requestID: 1, kind: .redirect, brokerServiceURL: "pulsar://b:6650", authoritative: true, proxyThroughServiceURL: true)),
+            .lookupResponse(
+                LookupResponse(
+                    requestID: 1,
+                    kind: .redirect,
+                    brokerServiceURL: "pulsar://b:6650",
+                    authoritative: true,
+                    proxyThroughServiceURL: true
+                )
+            ),
             .authChallenge(AuthChallenge(challenge: AuthData(methodName: "token", data: [1]))),
-            .authResponse(AuthResponse(clientVersion: "c", protocolVersion: 19, response: AuthData(methodName: "token", data: [9]))),
+            .authResponse(
+                AuthResponse(
+                    clientVersion: "c",
+                    protocolVersion: 19,
+                    response: AuthData(methodName: "token", data: [9])
+                )
+            ),
             .getLastMessageID(GetLastMessageID(consumerID: 3, requestID: 4)),
             .getLastMessageIDResponse(
                 GetLastMessageIDResponse(
@@ -94,7 +125,10 @@ import Testing
         #expect(try PulsarFrame.read(from: &buffer, maxFrameSize: 1024) == nil)
         #expect(buffer.readableBytes == 6, "nothing consumed until the frame is whole")
         buffer.writeBytes(bytes.dropFirst(6))
-        #expect(try PulsarFrame.read(from: &buffer, maxFrameSize: 1024) == PulsarFrame(.flow(Flow(consumerID: 1, permits: 10))))
+        #expect(
+            try PulsarFrame.read(from: &buffer, maxFrameSize: 1024)
+                == PulsarFrame(.flow(Flow(consumerID: 1, permits: 10)))
+        )
         #expect(buffer.readableBytes == 0)
     }
 
@@ -103,8 +137,32 @@ import Testing
         #expect(throws: PulsarError.self) { try PulsarFrame.read(from: &buffer, maxFrameSize: 5 * 1024 * 1024) }
     }
 
-    @Test func corruptedPayloadFailsTheChecksum() {
+    /// Issue 13, defect 2: a MESSAGE whose payload fails its checksum, or whose metadata is corrupt, is still a
+    /// message (the broker would deliver it again after every restart): it is read, marked, with its raw bytes.
+    @Test func aMessageWithACorruptPayloadIsReadAndMarked() throws {
         var bytes = Self.bytes(Self.messageFrame(body: Array("payload".utf8)))
+        bytes[bytes.count - 1] ^= 0xFF
+        var buffer = ByteBuffer(bytes: bytes)
+        let frame = try #require(try PulsarFrame.read(from: &buffer, maxFrameSize: 1 << 20))
+        guard case .message = frame.command else {
+            Issue.record("the command is still read")
+            return
+        }
+        let payload = try #require(frame.payload)
+        #expect(payload.corruption?.contains("checksum mismatch") == true)
+        #expect(payload.body.suffix(7) == Array("payload".utf8).dropLast() + [UInt8(ascii: "d") ^ 0xFF])
+        #expect(buffer.readableBytes == 0, "the next frame starts where this one ended")
+    }
+
+    @Test func aCorruptPayloadOnAnyOtherCommandIsAnError() {
+        var metadata = MessageMetadata(producerName: "p", sequenceID: 0, publishTime: 5)
+        metadata.partitionKey = nil
+        var bytes = Self.bytes(
+            PulsarFrame(
+                .send(Send(producerID: 1, sequenceID: 0)),
+                payload: PulsarFrame.Payload(metadata: metadata, body: Array("hi".utf8))
+            )
+        )
         bytes[bytes.count - 1] ^= 0xFF
         var buffer = ByteBuffer(bytes: bytes)
         #expect {
@@ -121,7 +179,10 @@ import Testing
         let split = 8 + commandSize
         var bytes = Array(plain[..<split]) + [0x0E, 0x02, 0, 0, 0, 3, 9, 9, 9] + Array(plain[split...])
         let total = UInt32(bytes.count - 4)
-        bytes.replaceSubrange(0..<4, with: [UInt8(total >> 24), UInt8(total >> 16 & 0xFF), UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF)])
+        bytes.replaceSubrange(
+            0..<4,
+            with: [UInt8(total >> 24), UInt8(total >> 16 & 0xFF), UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF)]
+        )
         var buffer = ByteBuffer(bytes: bytes)
         let frame = try PulsarFrame.read(from: &buffer, maxFrameSize: 1 << 20)
         #expect(frame?.payload?.body == [1, 2, 3])
@@ -135,7 +196,10 @@ import Testing
         let split = 8 + commandSize
         var bytes = Array(plain[..<split]) + Array(plain[(split + 6)...])
         let total = UInt32(bytes.count - 4)
-        bytes.replaceSubrange(0..<4, with: [UInt8(total >> 24), UInt8(total >> 16 & 0xFF), UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF)])
+        bytes.replaceSubrange(
+            0..<4,
+            with: [UInt8(total >> 24), UInt8(total >> 16 & 0xFF), UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF)]
+        )
         var buffer = ByteBuffer(bytes: bytes)
         #expect(try PulsarFrame.read(from: &buffer, maxFrameSize: 1 << 20) == Self.messageFrame(body: [4, 5]))
     }
@@ -156,12 +220,16 @@ import Testing
         // ack_set bit set = still to deliver: 0b101 delivers indexes 0 and 2.
         let message = Message(consumerID: 1, messageID: MessageIDData(ledgerID: 1, entryID: 1), ackSet: [0b101])
         #expect([0, 1, 2].map(message.isUnacknowledged(batchIndex:)) == [true, false, true])
-        #expect(Message(consumerID: 1, messageID: MessageIDData(ledgerID: 1, entryID: 1)).isUnacknowledged(batchIndex: 70))
+        #expect(
+            Message(consumerID: 1, messageID: MessageIDData(ledgerID: 1, entryID: 1)).isUnacknowledged(batchIndex: 70)
+        )
     }
 
     @Test func truncatedAndMalformedProtobufIsAnError() {
         #expect(throws: PulsarError.self) { try PulsarCommand(decodingBaseCommand: [0x08][...]) }
-        #expect(throws: PulsarError.self) { try PulsarCommand(decodingBaseCommand: [0x08, 0x06, 0x32, 0x09, 0x08][...]) }
+        #expect(throws: PulsarError.self) {
+            try PulsarCommand(decodingBaseCommand: [0x08, 0x06, 0x32, 0x09, 0x08][...])
+        }
         // A SEND_RECEIPT without its required producer_id.
         var writer = ProtoWriter()
         writer.uint(1, 7)

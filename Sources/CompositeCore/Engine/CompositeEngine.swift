@@ -92,6 +92,16 @@ public struct CompositeEngine: Sendable {
             )
             return self.output.take()
         }
+        if let undecodable = delivery.undecodable {
+            // Its publish time may be as damaged as the rest: it moves no watermark.
+            self.deadLetter(
+                delivery,
+                ref: ref,
+                topic: slot.topic.deadLetterTopic(subscription: self.configuration.subscription),
+                reason: DeadLetterReason("undecodable entry: \(undecodable)")
+            )
+            return self.output.take()
+        }
         if let limit, delivery.publishTime > limit {
             self.deadLetter(
                 delivery,

@@ -53,8 +53,18 @@ public struct Delivery: Sendable, Hashable {
     public var publishTime: Timestamp
     public var payload: [UInt8]
     public var key: String?
+    /// Why the broker client could not decode the entry; `payload` is then its raw bytes, and it is dead-lettered.
+    public var undecodable: String?
 
-    public init(topic: String, id: MessageID, publishTime: Timestamp, payload: [UInt8], key: String? = nil) {
+    public init(
+        topic: String,
+        id: MessageID,
+        publishTime: Timestamp,
+        payload: [UInt8],
+        key: String? = nil,
+        undecodable: String? = nil
+    ) {
+        self.undecodable = undecodable
         self.topic = topic
         self.id = id
         self.publishTime = publishTime

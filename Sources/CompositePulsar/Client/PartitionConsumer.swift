@@ -199,15 +199,29 @@ final class PartitionConsumer: Sendable {
     private func deliver(_ message: Message, _ payload: PulsarFrame.Payload, epoch: Int) {
         let decoded: [BrokerMessage]
         var skipped = 0
-        do {
+        do throws(PulsarError) {
+            if let corruption = payload.corruption { throw PulsarError.malformed(corruption) }
             (decoded, skipped) = try self.decode(message, payload)
         } catch {
-            // A corrupt entry cannot be handed to the engine; failing the consumer makes the service stop and
-            // redeliver, rather than acknowledging data nobody read.
-            self.queue.fail(
-                PulsarError(.malformed, "undecodable message \(message.messageID): \(error.reason)", topic: self.topic)
+            // A corrupt or unreadable entry would come back after every restart: it is handed on whole, marked, and
+            // the engine dead-letters it with its raw bytes and acknowledges it.
+            let wire = message.messageID
+            self.logger.error(
+                "undecodable entry; it is dead-lettered",
+                metadata: [
+                    "topic": "\(self.topic)", "entry": "\(wire.ledgerID):\(wire.entryID)", "error": "\(error.reason)",
+                ]
             )
-            return
+            decoded = [
+                BrokerMessage(
+                    topic: self.reportedTopic,
+                    id: MessageID(ledgerId: wire.ledgerID, entryId: wire.entryID, partition: self.partition),
+                    publishTime: Timestamp(millisecondsSinceEpoch: 0),
+                    payload: payload.body,
+                    redeliveryCount: Int(message.redeliveryCount),
+                    undecodable: error.reason
+                )
+            ]
         }
         // One lock per entry: a stopped subscription's last deliveries are dropped (they come again, in order, to
         // the next one), and messages acknowledged before are told apart.
@@ -240,7 +254,10 @@ final class PartitionConsumer: Sendable {
     ) {
         let metadata = payload.metadata
         guard metadata.compression == 0 else {
-            throw PulsarError(.malformed, "compressed payloads (compression \(metadata.compression)) are not supported")
+            throw PulsarError(
+                .malformed,
+                "compressed with \(Self.codec(metadata.compression)), which this client does not decompress"
+            )
         }
         let publishTime = Timestamp(millisecondsSinceEpoch: Int64(clamping: metadata.publishTime))
         let wire = message.messageID
@@ -291,6 +308,17 @@ final class PartitionConsumer: Sendable {
             state.batches[key] = progress
         }
         return (messages, skipped)
+    }
+
+    /// The name of a `CompressionType` value of Pulsar's `MessageMetadata`.
+    static func codec(_ value: UInt64) -> String {
+        switch value {
+        case 1: "LZ4"
+        case 2: "ZLIB"
+        case 3: "ZSTD"
+        case 4: "SNAPPY"
+        default: "compression \(value)"
+        }
     }
 
     /// The application took message `id` from the queue; the verdict says whether it came in order.

@@ -5,6 +5,9 @@ struct PulsarFrame: Sendable, Equatable {
     struct Payload: Sendable, Equatable {
         var metadata: MessageMetadata
         var body: [UInt8]
+        /// Why a MESSAGE's payload could not be read (checksum mismatch, corrupt metadata); `body` then holds
+        /// everything after the command, and `metadata` is empty. The entry is dead-lettered, not fatal.
+        var corruption: String?
     }
 
     var command: PulsarCommand
@@ -73,6 +76,27 @@ struct PulsarFrame: Sendable, Equatable {
                 throw PulsarError.malformed("broker entry metadata runs past the frame")
             }
         }
+        // A MESSAGE whose payload is damaged is still a message the broker will deliver again: it is handed on,
+        // marked, to be dead-lettered and acknowledged. Any other damaged frame is an error.
+        if case .message = command {
+            let raw = frame.getBytes(at: frame.readerIndex, length: frame.readableBytes) ?? []
+            do throws(PulsarError) {
+                return PulsarFrame(command, payload: try Self.payload(of: &frame, command: command))
+            } catch {
+                return PulsarFrame(
+                    command,
+                    payload: Payload(
+                        metadata: MessageMetadata(producerName: "", sequenceID: 0, publishTime: 0),
+                        body: raw,
+                        corruption: error.reason
+                    )
+                )
+            }
+        }
+        return PulsarFrame(command, payload: try Self.payload(of: &frame, command: command))
+    }
+
+    private static func payload(of frame: inout ByteBuffer, command: PulsarCommand) throws(PulsarError) -> Payload {
         // The magic number and checksum are optional in the protocol: a broker forwards an entry as its producer
         // wrote it, and older producers wrote none. When present, the checksum must match.
         if frame.getInteger(at: frame.readerIndex, as: UInt16.self) == Self.payloadMagic {
@@ -92,7 +116,7 @@ struct PulsarFrame: Sendable, Equatable {
         else { throw PulsarError.malformed("metadata size exceeds the frame") }
         let metadata = try MessageMetadata(decoding: metadataBytes[...])
         let body = frame.readBytes(length: frame.readableBytes) ?? []
-        return PulsarFrame(command, payload: Payload(metadata: metadata, body: body))
+        return Payload(metadata: metadata, body: body)
     }
 }
 
