@@ -167,6 +167,9 @@ public actor EngineDriver {
                 let record: PatientRecord?
                 do {
                     record = try await self.patients.lookUp(tenant: lookup.tenant, patientId: lookup.patientId)
+                } catch let refusal as PatientLookupRefused {
+                    queue.append(contentsOf: self.engine.patientLookupRefused(lookup, reason: refusal.reason))
+                    continue
                 } catch {
                     // An outage is never "not found": the composite stays undecided until a retry succeeds.
                     self.failedLookups.append(lookup)

@@ -109,4 +109,45 @@ struct EngineDriverTests {
         #expect(deadLetter.properties["reason"]?.hasPrefix("not JSON") == true)
         #expect(broker.inner.unacknowledged(topic: topic, subscription: "composite-service").isEmpty)
     }
+
+    /// A directory that refuses every lookup for its input.
+    struct RefusingDirectory: PatientDirectory {
+        func lookUp(tenant: String, patientId: String) async throws -> PatientRecord? {
+            throw PatientLookupRefused(reason: "SQLSTATE 22021: invalid byte sequence")
+        }
+    }
+
+    /// Issue 13, defect 3: a lookup refused for its input gives that composite an error result naming the cause; it
+    /// is not an outage, so nothing waits and the service is not blocked.
+    @Test func aRefusedLookupGivesAnErrorResultAndBlocksNothing() async throws {
+        let (messages, _) = GeneratedStream.make(patients: 6, seed: 8)
+        let broker = InMemoryBroker()
+        var topics: Set<String> = []
+        for message in messages {
+            _ = broker.load(
+                OutgoingMessage(payload: message.payload),
+                to: message.topic,
+                publishTime: message.publishTime
+            )
+            topics.insert(message.topic)
+        }
+        let consumer = try await broker.subscribe(topics: topics.sorted(), subscription: "composite-service")
+        let driver = EngineDriver(
+            engine: CompositeEngine(catalog: try ReplayComparison.catalog(ReplayComparison.composites)),
+            broker: broker,
+            consumer: consumer,
+            patients: RefusingDirectory()
+        )
+        while let message = try await consumer.receive(timeout: .zero) { try await driver.process(message) }
+        #expect(await !driver.isBlocked)
+        #expect(await driver.waitingForPatientDirectory == 0)
+        let errors = broker.publishedMessages.compactMap { try? JSONParser.parse($0.payload) }
+            .compactMap { $0["data"]?["error"]?.stringValue }
+        let refusals = errors.filter {
+            $0.hasPrefix("The age of the patient is unknown: the patient directory refused")
+        }
+        #expect(!refusals.isEmpty)
+        #expect(refusals.allSatisfy { $0.hasSuffix(": SQLSTATE 22021: invalid byte sequence.") })
+        #expect(await driver.statistics.pendingComposites == 0)
+    }
 }

@@ -37,6 +37,23 @@ extension ProcessTests {
             }
         }
 
+        /// Issue 13, defect 3: PostgreSQL refuses a patient id with a NUL byte (SQLSTATE 22021) on every try. That is
+        /// this lookup's answer, not an outage: it is refused, with the SQLSTATE and the server's message, and the
+        /// directory goes on answering the others.
+        @Test func aLookupTheServerRefusesForItsInputIsRefusedNotAnOutage() async throws {
+            let server = try PostgresServer()
+            try server.execute(Self.omopTable)
+            try await self.withDirectory(server) { (directory: PostgresPatientDirectory) async throws in
+                await #expect {
+                    try await directory.lookUp(tenant: "t", patientId: "full\u{0}x")
+                } throws: { error in
+                    let reason = (error as? PatientLookupRefused)?.reason ?? ""
+                    return reason.hasPrefix("SQLSTATE 22021: ") && !reason.contains(server.url)
+                }
+                #expect(try await directory.lookUp(tenant: "t", patientId: "full")?.birthDate != nil)
+            }
+        }
+
         @Test func theOMOPDefaultQueryReadsBirthDatesAtTheirPrecision() async throws {
             let server = try PostgresServer()
             try server.execute(Self.omopTable)

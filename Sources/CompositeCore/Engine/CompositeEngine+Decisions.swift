@@ -48,7 +48,9 @@ extension CompositeEngine {
         )
     }
 
-    mutating func score(_ key: OccurrenceKey, record: PatientRecord?) {
+    /// - Parameter refusal: why the directory refused this patient's lookup (its answer to this input, not an
+    ///   outage); the attributes are then unknown for that reason.
+    mutating func score(_ key: OccurrenceKey, record: PatientRecord?, refusal: String? = nil) {
         let composite = self.composites[key]!
         guard let scorer = self.catalog.scorer(for: composite.task.featureId) else {
             self.composites[key]!.phase = .collecting
@@ -80,11 +82,12 @@ extension CompositeEngine {
         if !missing.isEmpty {
             let patient = composite.task.patientId
             let cause =
-                record == nil
-                ? "patient \(patient) is not in the patient directory"
-                : (missing.contains("age") && record?.birthDate == nil
-                    ? "patient \(patient) has no birth date in the patient directory"
-                    : "patient \(patient) has no \(missing.joined(separator: ", ")) in the patient directory")
+                refusal.map { "the patient directory refused the lookup of patient \(patient): \($0)" }
+                ?? (record == nil
+                    ? "patient \(patient) is not in the patient directory"
+                    : (missing.contains("age") && record?.birthDate == nil
+                        ? "patient \(patient) has no birth date in the patient directory"
+                        : "patient \(patient) has no \(missing.joined(separator: ", ")) in the patient directory"))
             verdict = .rejected(reason: "The \(missing.joined(separator: ", ")) of the patient is unknown: \(cause).")
         } else {
             verdict = scorer.score(features: features, attributes: attributes)

@@ -168,6 +168,17 @@ public struct CompositeEngine: Sendable {
         return self.output.take()
     }
 
+    /// The patient directory answered the lookup with a refusal caused by the input (for instance PostgreSQL
+    /// rejecting a patient id with a NUL byte): no retry can succeed, so the composite gets an error result naming
+    /// `reason`. Outages must not be reported here; the caller retries them.
+    public mutating func patientLookupRefused(_ lookup: PatientLookup, reason: String) -> [EngineAction] {
+        guard let key = self.lookups.removeValue(forKey: lookup.id),
+            self.composites[key]?.phase == .awaitingPatient(lookup: lookup.id)
+        else { return [] }
+        self.score(key, record: nil, refusal: reason)
+        return self.output.take()
+    }
+
     /// A topic has been idle long enough to count as read up to `time` (the caller's wall clock): the only way the
     /// wall clock enters the engine. Never used by replay.
     public mutating func advanceWatermark(topic: String, to time: Timestamp) -> [EngineAction] {

@@ -96,11 +96,15 @@ public final class PostgresPatientDirectory: PatientDirectory, Service {
         let query = PostgresQuery(unsafeSQL: self.configuration.query, binds: bindings)
         return try await withThrowingTaskGroup(of: PatientRecord??.self) { group in
             group.addTask {
-                let rows = try await self.client.query(query)
-                for try await (year, month, day, datetime) in rows.decode((Int?, Int?, Int?, Date?).self) {
-                    return .some(Self.record(year: year, month: month, day: day, datetime: datetime))
+                do {
+                    let rows = try await self.client.query(query)
+                    for try await (year, month, day, datetime) in rows.decode((Int?, Int?, Int?, Date?).self) {
+                        return .some(Self.record(year: year, month: month, day: day, datetime: datetime))
+                    }
+                    return .some(nil)
+                } catch let error as PSQLError {
+                    throw Self.classify(error)
                 }
-                return .some(nil)
             }
             group.addTask {
                 try await Task.sleep(for: self.configuration.queryTimeout)
@@ -115,6 +119,19 @@ public final class PostgresPatientDirectory: PatientDirectory, Service {
             }
             return result
         }
+    }
+
+    /// A server error caused by the input (SQLSTATE class 22, data exception: a patient id PostgreSQL cannot take,
+    /// such as one with a NUL byte) refuses that lookup for good; anything else (connection failures, class 08,
+    /// and class 42, which is the query's or the grants' fault and the same for every patient) is an outage that
+    /// holds decisions. Either way the SQLSTATE and the server's message are kept; the URL and password never are.
+    static func classify(_ error: PSQLError) -> any Error {
+        guard let state = error.serverInfo?[.sqlState] else {
+            return ServiceError(.unreadable, "patient directory unavailable: \(error.code)")
+        }
+        let message = error.serverInfo?[.message] ?? "no message"
+        if state.hasPrefix("22") { return PatientLookupRefused(reason: "SQLSTATE \(state): \(message)") }
+        return ServiceError(.unreadable, "patient directory query failed: SQLSTATE \(state): \(message)")
     }
 
     /// The birth date from OMOP's columns: day precision from the components or `birth_datetime`; otherwise the
