@@ -135,6 +135,7 @@ public enum ServiceRunner {
         let patients: any PatientDirectory
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: scorers)]
         if let database = configuration.patientDatabase {
+            for warning in database.url.warnings { logger.warning("\(warning)") }
             let directory = try PostgresPatientDirectory(configuration: database, logger: logger)
             services.append(.init(service: directory))
             patients = directory

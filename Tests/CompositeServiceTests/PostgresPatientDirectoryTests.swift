@@ -219,6 +219,18 @@ extension ProcessTests {
             #expect(configuration.patientDatabase?.url.host == "h")
             #expect(!configuration.description.contains("topsecret"))
         }
+
+        /// Issue 13, defect 12: percent-encoding is decoded once (`%25` is `%`), and the default `sslmode=prefer`,
+        /// which may fall back to plain text, is warned about without showing the password.
+        @Test func passwordsAreDecodedOnceAndPreferIsWarnedAbout() throws {
+            let url = try PostgresURL("postgres://reader:ab%2541cd@h/db", key: "PATIENT_DIRECTORY")
+            #expect(url.password == "ab%41cd")
+            #expect(url.tls == .prefer)
+            #expect(url.warnings.count == 1 && url.warnings[0].contains("plain text"))
+            #expect(!url.warnings[0].contains("ab%"))
+            let verified = try PostgresURL("postgres://reader:x@h/db?sslmode=verify-full", key: "PATIENT_DIRECTORY")
+            #expect(verified.warnings.isEmpty)
+        }
     }
 }
 

@@ -27,6 +27,16 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
+    /// What the operator should know at start: `sslmode=prefer` (the default) silently falls back to plain text
+    /// when the server offers no TLS, and patient ids and birth dates would then cross the network unencrypted.
+    public var warnings: [String] {
+        guard self.tls == .prefer else { return [] }
+        return [
+            "PATIENT_DIRECTORY uses sslmode=prefer: if the server offers no TLS, patient ids and birth dates travel in "
+                + "plain text; set sslmode=verify-full (or require, or disable on a trusted local socket)"
+        ]
+    }
+
     /// Parses the URL; errors name the key, never the password.
     public init(_ text: String, key: String) throws(ServiceError) {
         func fail(_ message: String) -> ServiceError {
@@ -38,8 +48,9 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard let user = components.user, !user.isEmpty else { throw fail("names no user") }
         self.host = host
         self.port = components.port ?? 5432
-        self.username = user.removingPercentEncoding ?? user
-        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        // URLComponents has already decoded them once; a second decoding would turn `%2541` into `A`.
+        self.username = user
+        self.password = components.password
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? nil : path
         self.tls = .prefer
