@@ -3,29 +3,57 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
+import Synchronization
 
 /// The operations endpoint: `/healthz`, `/readyz`, `/metrics` (Prometheus) and `/pending` (JSON).
+///
+/// It answers only GET and HEAD, and bounds what a client can hold: connections (``maximumConnections``), time
+/// without a byte from the client and time to send a whole request (``requestTimeout``), and header size (NIO's
+/// HTTP decoder refuses headers over 80 KiB with 400). `/pending` lists patient ids, so it listens on loopback
+/// unless `HTTP_HOST` says otherwise (docs/operations.md).
 public struct HTTPEndpoint: Service {
+    /// Connections open at once; one more is closed as soon as it is accepted.
+    public static let maximumConnections = 64
+    /// How long a connection may go without sending a byte, and how long one request may take to arrive.
+    public static let requestTimeout = TimeAmount.seconds(10)
+
     let host: String
     let port: Int
     let metrics: ServiceMetrics
     let logger: Logger
+    let requestTimeout: TimeAmount
 
-    public init(host: String = "0.0.0.0", port: Int, metrics: ServiceMetrics, logger: Logger) {
+    public init(
+        host: String = "127.0.0.1",
+        port: Int,
+        metrics: ServiceMetrics,
+        logger: Logger,
+        requestTimeout: TimeAmount = Self.requestTimeout
+    ) {
         self.host = host
         self.port = port
         self.metrics = metrics
         self.logger = logger
+        self.requestTimeout = requestTimeout
     }
 
     public func run() async throws {
         let metrics = self.metrics
+        let timeout = self.requestTimeout
+        let open = ConnectionCount()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard open.enter(limit: Self.maximumConnections) else {
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in open.leave() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(HTTPEndpointHandler(metrics: metrics))
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPEndpointHandler(metrics: metrics, requestTimeout: timeout)
+                    )
                 }
             }
             .bind(host: self.host, port: self.port).get()
@@ -38,64 +66,19 @@ public struct HTTPEndpoint: Service {
     }
 }
 
-/// Answers one request at a time on a connection.
-final class HTTPEndpointHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+/// How many connections are open; shared by every event loop.
+final class ConnectionCount: Sendable {
+    private let count = Mutex(0)
 
-    let metrics: ServiceMetrics
-    var path = "/"
-    var keepAlive = true
-
-    init(metrics: ServiceMetrics) {
-        self.metrics = metrics
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "/")
-            self.keepAlive = head.isKeepAlive
-        case .body:
-            break
-        case .end:
-            let (status, contentType, body) = self.respond(to: self.path)
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: contentType)
-            headers.add(name: "Content-Length", value: String(body.utf8.count))
-            if !self.keepAlive { headers.add(name: "Connection", value: "close") }
-            context.write(
-                self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
-                promise: nil
-            )
-            context.write(
-                self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
-                promise: nil
-            )
-            let keepAlive = self.keepAlive
-            let channel = context.channel
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { channel.close(promise: nil) }
-            }
+    func enter(limit: Int) -> Bool {
+        self.count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
         }
     }
 
-    func respond(to path: String) -> (HTTPResponseStatus, String, String) {
-        switch path {
-        case "/healthz":
-            return (.ok, "text/plain", "ok\n")
-        case "/readyz":
-            let readiness = self.metrics.isReady
-            return (
-                readiness.ready ? .ok : .serviceUnavailable, "text/plain",
-                "\(readiness.ready ? "ready" : "not ready"): \(readiness.reason)\n"
-            )
-        case "/metrics":
-            return (.ok, "text/plain; version=0.0.4", self.metrics.exposition())
-        case "/pending":
-            return (.ok, "application/json", PendingReport.json(self.metrics.latest.pending) + "\n")
-        default:
-            return (.notFound, "text/plain", "not found\n")
-        }
+    func leave() {
+        self.count.withLock { $0 -= 1 }
     }
 }

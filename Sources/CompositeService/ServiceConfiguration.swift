@@ -43,6 +43,9 @@ public struct ServiceConfiguration: Sendable {
     /// `MAX_CLOCK_SKEW_SECONDS`: an input message published further ahead of the service's wall clock than this is
     /// dead-lettered and moves no watermark. Default: 300.
     public var maximumClockSkewSeconds: Int64 = 300
+    /// `HTTP_HOST`: the address the endpoint listens on. `/pending` lists patient ids, so the default is loopback.
+    /// Default: `127.0.0.1`.
+    public var httpHost = "127.0.0.1"
     /// `HTTP_PORT`: health, readiness and Prometheus metrics; 0 disables the endpoint. Default: 8080.
     public var httpPort = 8080
     /// `LOG_FORMAT`: `text` or `json`. Default: `text`.
@@ -153,10 +156,19 @@ public struct ServiceConfiguration: Sendable {
         configuration.engine.subscription = configuration.subscription
         if let idle = try integer("IDLE_SECONDS", 1...86_400) { configuration.idleSeconds = idle }
         if let every = try integer("CHECKPOINT_SECONDS", 1...3_600) { configuration.checkpointSeconds = every }
-        if let skew = try integer("MAX_CLOCK_SKEW_SECONDS", 1...3_153_600_000) {
+        if let skew = try integer("MAX_CLOCK_SKEW_SECONDS", 1...31_536_000_000) {
             configuration.maximumClockSkewSeconds = skew
         }
         if let port = try integer("HTTP_PORT", 0...65_535) { configuration.httpPort = Int(port) }
+        if let host = value("HTTP_HOST") {
+            guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || ".:-".contains($0) }) else {
+                throw ServiceError(
+                    .invalidConfiguration,
+                    "invalid configuration: HTTP_HOST must be an address or host name, got \"\(host)\""
+                )
+            }
+            configuration.httpHost = host
+        }
         if let format = value("LOG_FORMAT") {
             guard let parsed = LogFormat(rawValue: format) else {
                 throw fail("LOG_FORMAT", "must be text or json, got \"\(format)\"")
@@ -230,7 +242,7 @@ extension ServiceConfiguration: CustomStringConvertible {
             + "patients=\(self.patientDatabase.map { "\($0.url)" } ?? self.patientDirectory ?? "none") "
             + "subscription=\(self.subscription) "
             + "idleSeconds=\(self.idleSeconds) checkpointSeconds=\(self.checkpointSeconds) "
-            + "maxClockSkewSeconds=\(self.maximumClockSkewSeconds) httpPort=\(self.httpPort) "
+            + "maxClockSkewSeconds=\(self.maximumClockSkewSeconds) httpHost=\(self.httpHost) httpPort=\(self.httpPort) "
             + (self.broker == .pulsar
                 ? "pulsarURL=\(self.pulsar.url ?? "") subscriptionType=\(self.pulsar.subscriptionType.rawValue) " : "")
             + "pulsarToken=\(self.pulsarToken == nil && self.pulsar.tokenFile == nil ? "unset" : "<redacted>")"

@@ -155,7 +155,14 @@ public enum ServiceRunner {
         services.append(.init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup))
         if configuration.httpPort > 0 {
             services.append(
-                .init(service: HTTPEndpoint(port: configuration.httpPort, metrics: metrics, logger: logger))
+                .init(
+                    service: HTTPEndpoint(
+                        host: configuration.httpHost,
+                        port: configuration.httpPort,
+                        metrics: metrics,
+                        logger: logger
+                    )
+                )
             )
         }
         let group = ServiceGroup(
