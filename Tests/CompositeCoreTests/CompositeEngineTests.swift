@@ -267,6 +267,17 @@ import Testing
         #expect(publication.properties["reason"] == #"tenant "other" does not match the topic's tenant "acme""#)
     }
 
+    @Test mutating func aScoreWithADuplicateKeyIsDeadLetteredNamingTheKeyAndNeverScored() throws {
+        // "score":5,"score":1 is 5 to a first-wins reader and 1 to a last-wins one: neither may be guessed.
+        let ambiguous = self.fixture.scored("rA", score: #"5,"score":1"#, at: 0)
+        let actions = self.engine.receive(ambiguous)
+        let publication = try #require(actions.publications.first)
+        #expect(publication.topic == "persistent://krane/experiments/acme-events-composite-service-DLQ")
+        #expect(publication.payload == ambiguous.payload)
+        #expect(publication.properties["reason"]?.hasPrefix(#"duplicate key "score" at byte "#) == true)
+        #expect(self.engine.publicationConfirmed(publication.id).acknowledged == [ambiguous.ref])
+    }
+
     @Test mutating func aCompositeWithoutAScorerWaitsAndFailsOnExpiryNamingIt() throws {
         _ = self.engine.receive(self.fixture.created(1, feature: "Unknown", composite: true, at: 0))
         #expect(self.engine.pendingComposites.first?.waitingFor == ["a scorer for Unknown"])

@@ -93,6 +93,24 @@ import Testing
         #expect(result == .failure(DeadLetterReason("data.score is a string, expected a number or null")))
     }
 
+    @Test func aDuplicateKeyAtAnyDepthIsADeadLetterNamingIt() {
+        let score = self.decode(
+            #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":5,"score":1}}"#,
+            on: self.experiments
+        )
+        #expect(score == .failure(DeadLetterReason(#"duplicate key "score" at byte 105"#)))
+        let envelope = self.decode(
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","tenant":"other","data":{"occurrenceId":1,"resultId":"r"}}"#,
+            on: self.tasks
+        )
+        #expect(envelope == .failure(DeadLetterReason(#"duplicate key "tenant" at byte 58"#)))
+        let ignored = self.decode(
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":1,"resultId":"r","extra":{"x":1,"x":2}}}"#,
+            on: self.tasks
+        )
+        #expect(ignored == .failure(DeadLetterReason(#"duplicate key "x" at byte 113"#)))
+    }
+
     @Test func topicNamesParseInFullAndShortForm() throws {
         let short = try #require(TenantTopic("krane-staging/tasks/orikami-events"))
         let full = try #require(TenantTopic("persistent://krane-staging/tasks/orikami-events"))

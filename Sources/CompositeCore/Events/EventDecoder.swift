@@ -20,7 +20,8 @@ public enum EventDecoder {
         do {
             document = try JSONParser.parse(payload)
         } catch {
-            return .failure(DeadLetterReason("not JSON: \(error)"))
+            // A duplicate key is well-formed JSON, but ambiguous: the platform's other readers take the last value.
+            return .failure(DeadLetterReason(error.duplicateKey == nil ? "not JSON: \(error)" : error.description))
         }
         return Self.decode(document, on: topic)
     }
