@@ -126,6 +126,8 @@ let package = Package(
         .testTarget(
             name: "CompositeCoreTests",
             dependencies: ["CompositeCore"],
+            // The JSONTestSuite conformance corpus (MIT, licence beside it), read by JSONConformanceTests.
+            resources: [.copy("Resources/JSONTestSuite")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeScoringTests",

@@ -306,6 +306,19 @@ import Testing
         #expect(publication.json["data"]?["interpretation"] == .string("high"))
     }
 
+    @Test mutating func aNumberOutOfRangeInAFieldNobodyReadsDoesNotStopTheScore() throws {
+        var engine = CompositeEngine(catalog: ScorerCatalog([SumScorer()]))
+        _ = engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        _ = engine.receive(self.fixture.created(2, feature: "A", at: 1))
+        _ = engine.receive(self.fixture.created(3, feature: "B", at: 2))
+        _ = engine.receive(self.fixture.completed(2, result: "rA", at: 3))
+        _ = engine.receive(self.fixture.completed(3, result: "rB", at: 4))
+        #expect(engine.receive(self.fixture.scored("rA", score: #"6,"extra":1e400"#, at: 5)).publications.isEmpty)
+        _ = engine.receive(self.fixture.scored("rB", score: "7", at: 6))
+        let publication = try #require(engine.endOfInput().publications.first)
+        #expect(publication.json["data"]?["score"] == .number(.integer(13)))
+    }
+
     @Test mutating func anEarlierRunsResultSettlesTheCompositeAndHoldsItUntilTheRetentionPasses() throws {
         let composite = self.fixture.created(1, feature: "Sum", composite: true, at: 0)
         _ = self.engine.receive(composite)

@@ -69,6 +69,16 @@ import Testing
         #expect(value["score"] == .number(.integer(5)))
     }
 
+    @Test func numbersBeyondBinary64AreKeptAsWrittenAndWrittenBackUnchanged() throws {
+        #expect(try JSONParser.parse("1e400") == .outOfRangeNumber("1e400"))
+        #expect(try JSONParser.parse("-123123e100000") == .outOfRangeNumber("-123123e100000"))
+        #expect(try JSONParser.parse("1e-400") == .number(.decimal(0)))
+        #expect(try JSONParser.parse(String(repeating: "9", count: 30)) == .number(.decimal(1e30)))
+        let text = #"{"a":1e400,"b":[-2E+999],"c":1}"#
+        #expect(JSONWriter.string(try JSONParser.parse(text)) == text)
+        #expect(try JSONParser.parse(text).canonical == JSONParser.parse(text))
+    }
+
     @Test func canonicalFormIgnoresKeyOrderAndNumberSpelling() throws {
         let left = try JSONParser.parse(#"{"b":1,"a":{"y":2.0,"x":[3]}}"#)
         let right = try JSONParser.parse(#"{"a":{"x":[3],"y":2},"b":1.0}"#)

@@ -108,7 +108,7 @@ public struct JSONParser {
             case UInt8(ascii: "t"): try self.expectLiteral("true"); return .bool(true)
             case UInt8(ascii: "f"): try self.expectLiteral("false"); return .bool(false)
             case UInt8(ascii: "n"): try self.expectLiteral("null"); return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try self.parseNumber())
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try self.parseNumber()
             default: throw self.error("unexpected character")
             }
         }
@@ -298,7 +298,10 @@ public struct JSONParser {
             return value
         }
 
-        mutating func parseNumber() throws(JSONParseError) -> NumericValue {
+        /// An integer that fits `Int` stays exact; any other number is a binary64 (rounded, and 0 when it
+        /// underflows); one beyond binary64's range is kept as written (``JSONValue/outOfRangeNumber(_:)``) rather
+        /// than refusing the document, which may only carry it in a field nobody reads.
+        mutating func parseNumber() throws(JSONParseError) -> JSONValue {
             let start = self.index
             var isInteger = true
             if self.bytes[self.index] == UInt8(ascii: "-") { self.index += 1 }
@@ -324,11 +327,9 @@ public struct JSONParser {
                 guard self.consumeDigits() > 0 else { throw self.error("invalid number") }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)
-            if isInteger, let integer = Int(text) { return .integer(integer) }
-            guard let double = Double(text), double.isFinite else {
-                throw JSONParseError(offset: start, message: "number out of range")
-            }
-            return .decimal(double)
+            if isInteger, let integer = Int(text) { return .number(.integer(integer)) }
+            guard let double = Double(text) else { throw JSONParseError(offset: start, message: "invalid number") }
+            return double.isFinite ? .number(.decimal(double)) : .outOfRangeNumber(text)
         }
 
         mutating func consumeDigits() -> Int {
