@@ -13,7 +13,7 @@ import Foundation
 public enum ScorerFile {
     /// The largest scorer file read: real ones are a few KiB. Checked before reading, so a link to a huge file or a
     /// device never blocks a reload.
-    public static let maximumSize = 256 * 1024
+    public static let maximumSize = Scorer.maximumSourceSize
 
     /// The file's text, or the error that refuses it.
     public static func read(_ path: String) -> Result<String, ScorerLoadError> {
