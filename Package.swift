@@ -123,14 +123,22 @@ let package = Package(
                 "CompositePulsar", "CompositeKafka", "BrokerTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
+        // Seeded mutation of valid inputs, shared by the fuzz tests of the parsers and decoders.
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["CompositeBroker"],
+            path: "Tests/FuzzSupport",
+            swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeCoreTests",
-            dependencies: ["CompositeCore"],
+            dependencies: ["CompositeCore", "FuzzSupport"],
+            // The JSONTestSuite conformance corpus (MIT, licence beside it), read by JSONConformanceTests.
+            resources: [.copy("Resources/JSONTestSuite")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompositeScoringTests",
             dependencies: [
-                "CompositeScoring",
+                "CompositeScoring", "FuzzSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
@@ -142,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "CompositePulsarTests",
             dependencies: [
-                "CompositePulsar", "CompositeBroker", "CompositeCore", "BrokerTestSupport",
+                "CompositePulsar", "CompositeBroker", "CompositeCore", "BrokerTestSupport", "FuzzSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

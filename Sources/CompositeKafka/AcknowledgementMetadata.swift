@@ -11,7 +11,9 @@ public enum AcknowledgementMetadata {
     static let prefix = Array("ack1:".utf8)
 
     /// Encodes the lowest ranges that fit in `limit` bytes; `complete` is false when some were left out.
-    public static func encode(_ ranges: [Range<Int64>], committed: Int64, limit: Int) -> (bytes: [UInt8], complete: Bool) {
+    public static func encode(_ ranges: [Range<Int64>], committed: Int64, limit: Int) -> (
+        bytes: [UInt8], complete: Bool
+    ) {
         guard !ranges.isEmpty else { return ([], true) }
         var raw: [UInt8] = []
         var previous = committed
@@ -43,9 +45,12 @@ public enum AcknowledgementMetadata {
             guard let gap = Self.readVarint(raw, &index), let length = Self.readVarint(raw, &index),
                 gap < UInt64(Int64.max / 4), length > 0, length < UInt64(Int64.max / 4)
             else { return nil }
-            let start = previous + Int64(gap)
-            ranges.append(start..<(start + Int64(length)))
-            previous = start + Int64(length)
+            // The metadata is whatever the group's last commit stored: offsets past Int64 are not ours.
+            let (start, startOverflow) = previous.addingReportingOverflow(Int64(gap))
+            let (end, endOverflow) = start.addingReportingOverflow(Int64(length))
+            guard !startOverflow, !endOverflow else { return nil }
+            ranges.append(start..<end)
+            previous = end
         }
         return ranges
     }

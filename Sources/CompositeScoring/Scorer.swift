@@ -87,10 +87,14 @@ public struct Scorer: CompositeScorer {
     /// - Parameters:
     ///   - source: the file's text; its UTF-8 bytes are what the content hash covers.
     ///   - fileName: the name used in errors and kept in ``fileName``, for example `imwg-frailty.yaml`.
-    /// - Throws: ``ScorerLoadError`` naming the file, line and field of the first problem found.
+    /// - Throws: ``ScorerLoadError`` naming the file, line and field of the first problem found. A file larger than
+    ///   ``maximumSourceSize``, or holding YAML anchors or aliases, is refused before it is read as YAML.
     public static func compile(source: String, fileName: String) throws(ScorerLoadError) -> Scorer {
         try ScorerCompiler(source: source, fileName: fileName).compile()
     }
+
+    /// The largest scorer file compiled, in UTF-8 bytes: real ones are a few KiB.
+    public static let maximumSourceSize = 256 * 1024
 }
 
 extension Array where Element: Hashable {

@@ -55,6 +55,17 @@ struct ScorerCompiler {
     // MARK: - Document
 
     private func document() throws(ScorerLoadError) -> ManifestNode {
+        let size = self.source.utf8.count
+        guard size <= Scorer.maximumSourceSize else {
+            throw ScorerLoadError(
+                file: self.fileName,
+                line: nil,
+                field: nil,
+                message: "the file is \(size) bytes; a scorer file may be at most \(Scorer.maximumSourceSize) bytes"
+            )
+        }
+        // Before any node is built: building them is where an alias bomb costs its minutes.
+        try ManifestScan.check(self.source, fileName: self.fileName)
         let node: Node?
         do {
             node = try Yams.compose(yaml: self.source)

@@ -44,7 +44,13 @@ extension ScorerInput {
         switch self.type {
         case .integer:
             guard let integer = raw.exactInteger else {
-                throw ScoringRejection("\(self.label) is \(raw.formatted), not a whole number.")
+                // A whole value beyond 2^53 (a 30-digit score, say) is whole but cannot be read exactly.
+                let whole = raw.doubleValue.isFinite && raw.doubleValue.rounded(.towardZero) == raw.doubleValue
+                guard whole else { throw ScoringRejection("\(self.label) is \(raw.formatted), not a whole number.") }
+                throw ScoringRejection(
+                    "\(self.label) is \(raw.formatted), out of range"
+                        + (self.rangeText.map { ": its valid range is \($0)." } ?? " for a whole number.")
+                )
             }
             value = .integer(integer)
         case .number:

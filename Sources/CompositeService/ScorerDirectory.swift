@@ -6,8 +6,9 @@ public enum ScorerDirectory {
     /// File name extensions that are scorer files.
     public static let extensions: Set<String> = ["yaml", "yml"]
 
-    /// Loads `path`, a folder of scorer files or a single file. A file that fails is refused with its error and
-    /// the others are kept, exactly as the service does at start-up and on reload.
+    /// Loads `path`, a folder of scorer files or a single file. A file that fails, to be read (``ScorerFile``) or to
+    /// compile, is refused with its error and the others are kept, exactly as the service does at start-up and on
+    /// reload. Only a `path` that does not exist or a folder that cannot be listed is an error of the whole load.
     public static func load(_ path: String) throws(ServiceError) -> (
         registry: ScorerRegistry, errors: [ScorerLoadError]
     ) {
@@ -29,9 +30,14 @@ public enum ScorerDirectory {
             paths = [path]
         }
         var files: [(fileName: String, source: String)] = []
+        var unreadable: [ScorerLoadError] = []
         for file in paths {
-            files.append((fileName: file, source: try TextFile.read(file)))
+            switch ScorerFile.read(file) {
+            case .success(let source): files.append((fileName: file, source: source))
+            case .failure(let error): unreadable.append(error)
+            }
         }
-        return ScorerRegistry.load(files)
+        let (registry, errors) = ScorerRegistry.load(files)
+        return (registry, (unreadable + errors).sorted { $0.file < $1.file })
     }
 }

@@ -13,13 +13,26 @@ public enum ServiceRunner {
     public static func bootstrapLogging(_ configuration: ServiceConfiguration) {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler
-            switch configuration.logFormat {
-            case .text: handler = StreamLogHandler.standardError(label: label)
-            case .json: handler = JSONLogHandler(label: label)
-            }
+            var handler = Self.logHandler(configuration.logFormat, label: label)
             handler.logLevel = level
             return handler
+        }
+    }
+
+    /// The handler for one log format, writing to `stream` (standard error when `nil`). Both formats escape control
+    /// characters in every value, so text from messages (a patient id holding a newline) cannot forge a line.
+    public static func logHandler(
+        _ format: ServiceConfiguration.LogFormat,
+        label: String,
+        stream: (any TextOutputStream & Sendable)? = nil
+    ) -> any LogHandler {
+        switch format {
+        case .text:
+            EscapingLogHandler(
+                wrapping: stream.map { StreamLogHandler(label: label, stream: $0) }
+                    ?? StreamLogHandler.standardError(label: label)
+            )
+        case .json: JSONLogHandler(label: label, stream: stream)
         }
     }
 

@@ -28,5 +28,12 @@ struct FederationNodeCommand: AsyncParsableCommand {
                     + rejections.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             )
         }
+        let dropped = await node.droppedInboxMessages
+        if !dropped.isEmpty {
+            printError(
+                "dropped from the inbox (sender over its bound): "
+                    + dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            )
+        }
     }
 }

@@ -267,6 +267,17 @@ import Testing
         #expect(publication.properties["reason"] == #"tenant "other" does not match the topic's tenant "acme""#)
     }
 
+    @Test mutating func aScoreWithADuplicateKeyIsDeadLetteredNamingTheKeyAndNeverScored() throws {
+        // "score":5,"score":1 is 5 to a first-wins reader and 1 to a last-wins one: neither may be guessed.
+        let ambiguous = self.fixture.scored("rA", score: #"5,"score":1"#, at: 0)
+        let actions = self.engine.receive(ambiguous)
+        let publication = try #require(actions.publications.first)
+        #expect(publication.topic == "persistent://krane/experiments/acme-events-composite-service-DLQ")
+        #expect(publication.payload == ambiguous.payload)
+        #expect(publication.properties["reason"]?.hasPrefix(#"duplicate key "score" at byte "#) == true)
+        #expect(self.engine.publicationConfirmed(publication.id).acknowledged == [ambiguous.ref])
+    }
+
     @Test mutating func aCompositeWithoutAScorerWaitsAndFailsOnExpiryNamingIt() throws {
         _ = self.engine.receive(self.fixture.created(1, feature: "Unknown", composite: true, at: 0))
         #expect(self.engine.pendingComposites.first?.waitingFor == ["a scorer for Unknown"])
@@ -293,6 +304,19 @@ import Testing
         let publication = try #require(engine.endOfInput().publications.first)
         #expect(publication.json["data"]?["score"] == .number(.integer(13)))
         #expect(publication.json["data"]?["interpretation"] == .string("high"))
+    }
+
+    @Test mutating func aNumberOutOfRangeInAFieldNobodyReadsDoesNotStopTheScore() throws {
+        var engine = CompositeEngine(catalog: ScorerCatalog([SumScorer()]))
+        _ = engine.receive(self.fixture.created(1, feature: "Sum", composite: true, at: 0))
+        _ = engine.receive(self.fixture.created(2, feature: "A", at: 1))
+        _ = engine.receive(self.fixture.created(3, feature: "B", at: 2))
+        _ = engine.receive(self.fixture.completed(2, result: "rA", at: 3))
+        _ = engine.receive(self.fixture.completed(3, result: "rB", at: 4))
+        #expect(engine.receive(self.fixture.scored("rA", score: #"6,"extra":1e400"#, at: 5)).publications.isEmpty)
+        _ = engine.receive(self.fixture.scored("rB", score: "7", at: 6))
+        let publication = try #require(engine.endOfInput().publications.first)
+        #expect(publication.json["data"]?["score"] == .number(.integer(13)))
     }
 
     @Test mutating func anEarlierRunsResultSettlesTheCompositeAndHoldsItUntilTheRetentionPasses() throws {

@@ -118,6 +118,73 @@ import Testing
         #expect(result == .failure(DeadLetterReason("data.score is a string, expected a number or null")))
     }
 
+    @Test func aDuplicateKeyAtAnyDepthIsADeadLetterNamingIt() {
+        let score = self.decode(
+            #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":5,"score":1}}"#,
+            on: self.experiments
+        )
+        #expect(score == .failure(DeadLetterReason(#"duplicate key "score" at byte 105"#)))
+        let envelope = self.decode(
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","tenant":"other","data":{"occurrenceId":1,"resultId":"r"}}"#,
+            on: self.tasks
+        )
+        #expect(envelope == .failure(DeadLetterReason(#"duplicate key "tenant" at byte 58"#)))
+        let ignored = self.decode(
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":1,"resultId":"r","extra":{"x":1,"x":2}}}"#,
+            on: self.tasks
+        )
+        #expect(ignored == .failure(DeadLetterReason(#"duplicate key "x" at byte 113"#)))
+    }
+
+    @Test func anOutOfRangeNumberInAFieldNobodyReadsIsIgnored() throws {
+        let event = try self.decode(
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","x":1e400,"data":{"occurrenceId":2,"resultId":"r","y":[-1e999]}}"#,
+            on: self.tasks
+        ).get()
+        #expect(event == .taskCompleted(occurrence: OccurrenceID("2"), resultId: "r"))
+        let score = try self.decode(
+            #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":4,"extra":1e400}}"#,
+            on: self.experiments
+        ).get()
+        #expect(score == .scoreGenerated(ScoreGenerated(resultId: "r", score: .integer(4))))
+    }
+
+    @Test func anOutOfRangeNumberInAFieldTheServiceReadsIsADeadLetterSayingSo() {
+        let score = self.decode(
+            #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":1e400}}"#,
+            on: self.experiments
+        )
+        #expect(score == .failure(DeadLetterReason("data.score 1e400 is out of range")))
+        let occurrence = self.decode(
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":-1e400,"resultId":"r"}}"#,
+            on: self.tasks
+        )
+        #expect(occurrence == .failure(DeadLetterReason("data.occurrenceId -1e400 is out of range")))
+        let digits = String(repeating: "1", count: 30)
+        let wide = self.decode(
+            #"{"name":"TaskCompleted","version":"v2","tenant":"orikami","data":{"occurrenceId":\#(digits),"resultId":"r"}}"#,
+            on: self.tasks
+        )
+        #expect(wide == .failure(DeadLetterReason("data.occurrenceId 1.111111111111111e+29 is out of range")))
+        let long = String(repeating: "9", count: 1_000) + "e999"
+        let quoted = self.decode(
+            #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":\#(long)}}"#,
+            on: self.experiments
+        )
+        #expect(
+            quoted == .failure(DeadLetterReason("data.score \(String(repeating: "9", count: 32))… is out of range"))
+        )
+    }
+
+    @Test func aThirtyDigitIntegerScoreDecodesAsTheNearestNumberForTheScorerToRefuse() throws {
+        let digits = String(repeating: "1", count: 30)
+        let score = try self.decode(
+            #"{"name":"QuestionnaireScoreGenerated","version":"v2","tenant":"orikami","data":{"resultId":"r","score":\#(digits)}}"#,
+            on: self.experiments
+        ).get()
+        #expect(score == .scoreGenerated(ScoreGenerated(resultId: "r", score: .decimal(1.1111111111111111e29))))
+    }
+
     @Test func topicNamesParseInFullAndShortForm() throws {
         let short = try #require(TenantTopic("krane-staging/tasks/orikami-events"))
         let full = try #require(TenantTopic("persistent://krane-staging/tasks/orikami-events"))

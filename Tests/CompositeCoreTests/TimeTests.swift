@@ -25,6 +25,15 @@ import Testing
         #expect(leap.completedYears(on: try #require(CivilDate(iso8601: "2023-03-01"))) == 79)
     }
 
+    @Test func instantsAtTheEndsOfInt64AreDescribedWithoutOverflow() {
+        // Times come from messages; any Int64 must print (in a log line, say) rather than trap.
+        #expect(Timestamp(millisecondsSinceEpoch: .min + 1).description == "-292275055-05-16T16:47:04.193Z")
+        #expect(Timestamp(millisecondsSinceEpoch: .max - 1).description == "292278994-08-17T07:12:55.806Z")
+        #expect(Timestamp(millisecondsSinceEpoch: .min + 1).civilDate.year == -292_275_055)
+        #expect(Timestamp(millisecondsSinceEpoch: -1).description == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp(millisecondsSinceEpoch: -86_400_000).description == "1969-12-31T00:00:00.000Z")
+    }
+
     @Test func civilDatesRoundTripThroughDayNumbers() throws {
         for days in stride(from: Int64(-800_000), through: 800_000, by: 997) {
             let date = CivilDate(daysSinceEpoch: days)

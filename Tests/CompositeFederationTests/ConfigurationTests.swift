@@ -54,6 +54,24 @@ import Testing
         } throws: { "\($0)".hasPrefix("f.yaml:") }
     }
 
+    @Test func aKeyFileNeverReplacesWhatIsAlreadyAtItsPath() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let existing = directory.appendingPathComponent("existing.key").path
+        try "keep me\n".write(toFile: existing, atomically: false, encoding: .utf8)
+        #expect(throws: FederationError.self) { try KeyFile.write(node: "site-a", keys: self.a, to: existing) }
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "keep me\n")
+        // A link to nowhere is something too: the check-then-rename replaced it (and a link placed by another user
+        // would have redirected the write). O_EXCL refuses it.
+        let link = directory.appendingPathComponent("link.key").path
+        let target = directory.appendingPathComponent("elsewhere.key").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let error = #expect(throws: FederationError.self) { try KeyFile.write(node: "site-a", keys: self.a, to: link) }
+        #expect(error?.message == "already exists; not overwriting a key file")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
     @Test func keyFilesRoundTripAndNeverEchoKeys() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

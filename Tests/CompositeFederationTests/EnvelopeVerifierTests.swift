@@ -81,6 +81,17 @@ import Testing
         #expect(verifier.rejections == [.stale: 2])
     }
 
+    @Test(arguments: [Int64.min, Int64.min + 1, Int64.max, Int64.max - 1])
+    func correctlySignedTimestampsAtTheEndsOfInt64AreStale(_ milliseconds: Int64) throws {
+        // The sender signs whatever time it likes: the distance to the receiver's clock must not overflow.
+        var verifier = self.verifier()
+        let envelope = try self.envelope(at: Timestamp(millisecondsSinceEpoch: milliseconds))
+        #expect(verifier.received(envelope.encoded(), now: self.now) == [.reject(.stale)])
+        let early = Timestamp(millisecondsSinceEpoch: -1)
+        #expect(verifier.received(envelope.encoded(), now: early) == [.reject(.stale)])
+        #expect(verifier.rejections == [.stale: 2])
+    }
+
     @Test func aReplayIsRejectedButAnsweredWithAReceiptAgain() throws {
         var verifier = self.verifier()
         let bytes = try self.envelope().encoded()

@@ -106,6 +106,41 @@ import Testing
         try expectEqual(combined, FeatureStatistics.compute(pooled, binning: self.binning))
     }
 
+    @Test func receivedCountsBeyondATrillionAreRefusedSoTheSumCannotOverflow() throws {
+        // A participant signs whatever counts it likes; the aggregator adds them up.
+        func summary(_ node: String, count: Int = 1, cell: Int? = 1, n: Int = 1) throws -> NodeSummary {
+            let release = FeatureRelease(
+                featureID: "F",
+                count: count,
+                errors: 0,
+                interpretations: ["fit": cell],
+                unscored: 0,
+                histogram: Array(repeating: cell, count: self.binning.cellCount),
+                moments: Moments(count: n, mean: 1, m2: 0)
+            )
+            let sent = NodeSummary(
+                node: node,
+                range: TimeRange(),
+                binning: self.binning,
+                policy: ReleasePolicy(suppressionThreshold: 0),
+                features: [release]
+            )
+            return try NodeSummary(json: JSONParser.parse(JSONWriter.encode(sent.json)))
+        }
+        for hostile in [Int.max, Int.max / 2 + 1, 1_000_000_000_001, -1] {
+            #expect(throws: FederationError.self) { try summary("a", count: hostile) }
+            #expect(throws: FederationError.self) { try summary("a", cell: hostile) }
+            #expect(throws: FederationError.self) { try summary("a", n: hostile) }
+        }
+        let largest = 1_000_000_000_000
+        let combined = try FederatedSummary.combine([
+            try summary("a", count: largest, cell: largest, n: largest),
+            try summary("b", count: largest, cell: largest, n: largest),
+        ])
+        #expect(combined.features.first?.count == 2 * largest)
+        #expect(combined.features.first?.moments.count == 2 * largest)
+    }
+
     @Test func theTimeRangeSelectsByPublishTimeAndRepublishedResultsCountOnce() {
         var generator = SplitMix64(seed: 1)
         let records = (0..<10).map { self.record($0, score: 1, "fit") } + [self.record(3, score: 1, "fit")]

@@ -151,6 +151,33 @@ struct IMWGFrailtyTests {
         )
     }
 
+    @Test func aWholeNumberTooLargeToBeExactIsOutOfRangeNotAFraction() throws {
+        // What a 30-digit integer score becomes once parsed: a binary64, whole, beyond the exact integers.
+        #expect(
+            self.score(adl: .decimal(1.1111111111111111e29))
+                == .rejected(
+                    reason:
+                        "Input adl (feature Katz-ADL) is 1.111111111111111e+29, out of range: its valid range is 0 to 6."
+                )
+        )
+        #expect(
+            self.score(age: .decimal(-1e20))
+                == .rejected(reason: "Input age (attribute age) is -1e+20, out of range: its valid range is 0 to 130.")
+        )
+        let unbounded = try TestSupport.compile(
+            TestSupport.scorer(
+                inputs: ["  - id: x", "    feature: X", "    type: integer"],
+                score: "x",
+                interpretation: ["  - { label: any }"],
+                examples: ["  - { inputs: { x: 1 }, score: 1, interpretation: any }"]
+            )
+        )
+        #expect(
+            unbounded.score(features: ["X": .decimal(1e29)], attributes: [:])
+                == .rejected(reason: "Input x (feature X) is 1e+29, out of range for a whole number.")
+        )
+    }
+
     @Test func nullAndMissingValuesAreRejectedNeverZero() {
         #expect(
             self.score(iadl: .some(nil))

@@ -1,4 +1,5 @@
 import CompositeKafka
+import Foundation
 import Testing
 
 /// Individual acknowledgements over Kafka offsets: the tracker, its commit-metadata encoding and bound, and the
@@ -61,15 +62,48 @@ struct PartitionAcknowledgementsTests {
         #expect(PartitionAcknowledgements(committed: 5, metadata: []).ranges.isEmpty)
     }
 
+    @Test func metadataWhoseRangesRunPastInt64IsForeignNotACrash() {
+        // Commit metadata is whatever the group's last commit stored; ranges beyond Int64 cannot be ours.
+        func metadata(_ numbers: [UInt64]) -> [UInt8] {
+            var raw: [UInt8] = []
+            for var value in numbers {
+                while value >= 0x80 {
+                    raw.append(UInt8(value & 0x7f) | 0x80)
+                    value >>= 7
+                }
+                raw.append(UInt8(value))
+            }
+            return Array(("ack1:" + Data(raw).base64EncodedString()).utf8)
+        }
+        #expect(PartitionAcknowledgements(committed: .max - 10, metadata: metadata([100, 1])).ranges.isEmpty)
+        #expect(PartitionAcknowledgements(committed: .max - 10, metadata: metadata([5, 100])).ranges.isEmpty)
+        let large = UInt64(Int64.max / 4 - 1)
+        #expect(
+            PartitionAcknowledgements(committed: 0, metadata: metadata(Array(repeating: large, count: 6))).ranges
+                .isEmpty
+        )
+        // Just inside the range still decodes.
+        #expect(
+            PartitionAcknowledgements(committed: .max - 10, metadata: metadata([5, 4])).ranges == [
+                (.max - 5)..<(.max - 1)
+            ]
+        )
+    }
+
     @Test func topicsMapByTheTemplateAndInvalidNamesFail() throws {
         let mapping = try KafkaTopicMapping()
-        #expect(try mapping.kafkaTopic("persistent://krane-staging/tasks/orikami-events") == "krane-staging.tasks.orikami-events")
+        #expect(
+            try mapping.kafkaTopic("persistent://krane-staging/tasks/orikami-events")
+                == "krane-staging.tasks.orikami-events"
+        )
         #expect(
             try mapping.kafkaTopic("persistent://krane-staging/tasks/orikami-events-composite-service-DLQ")
                 == "krane-staging.tasks.orikami-events-composite-service-DLQ"
         )
         let custom = try KafkaTopicMapping(template: "krane_{namespace}_{topic}")
-        #expect(try custom.kafkaTopic("persistent://p/experiments/radboud-events") == "krane_experiments_radboud-events")
+        #expect(
+            try custom.kafkaTopic("persistent://p/experiments/radboud-events") == "krane_experiments_radboud-events"
+        )
         #expect(throws: KafkaError.self) { try KafkaTopicMapping(template: "{tenant}.{namespace}") }
         #expect(throws: KafkaError.self) { try KafkaTopicMapping(template: "{tenant}/{topic}") }
         #expect(throws: KafkaError.self) { try mapping.kafkaTopic("persistent://a b/tasks/t-events") }

@@ -9,7 +9,8 @@ public enum EventDecoder {
         do {
             document = try JSONParser.parse(payload)
         } catch {
-            return .failure(DeadLetterReason("not JSON: \(error)"))
+            // A duplicate key is well-formed JSON, but ambiguous: the platform's other readers take the last value.
+            return .failure(DeadLetterReason(error.duplicateKey == nil ? "not JSON: \(error)" : error.description))
         }
         return Self.decode(document, on: topic)
     }
@@ -88,6 +89,7 @@ public enum EventDecoder {
             switch data["score"] {
             case .number(let number)?: score = number
             case .null?: score = nil
+            case .outOfRangeNumber(let text)?: throw Self.outOfRange("data.score", text)
             case nil: throw DeadLetterReason("data.score is missing")
             case let other?: throw DeadLetterReason("data.score is \(Self.kind(of: other)), expected a number or null")
             }
@@ -119,10 +121,27 @@ public enum EventDecoder {
 
     private static func occurrence(_ data: JSONObject) throws(DeadLetterReason) -> OccurrenceID {
         guard let value = data["occurrenceId"] else { throw DeadLetterReason("data.occurrenceId is missing") }
+        switch value {
+        case .outOfRangeNumber(let text):
+            throw Self.outOfRange("data.occurrenceId", text)
+        case .number(let number)
+        where number.exactInteger == nil && number.doubleValue.rounded(.towardZero) == number.doubleValue:
+            // A whole number too large to be an exact integer id (30 digits, say): no id can be read from it.
+            throw Self.outOfRange("data.occurrenceId", String(number.doubleValue))
+        default:
+            break
+        }
         guard let occurrence = OccurrenceID(json: value) else {
             throw DeadLetterReason("data.occurrenceId is \(Self.kind(of: value)), expected an integer or a string")
         }
         return occurrence
+    }
+
+    /// A number the service reads that no binary64 (or, for an id, no exact integer) can hold.
+    private static func outOfRange(_ path: String, _ text: String) -> DeadLetterReason {
+        // The number is the sender's text and may be a megabyte of digits.
+        let shown = text.utf8.count > 32 ? String(decoding: text.utf8.prefix(32), as: UTF8.self) + "…" : text
+        return DeadLetterReason("\(path) \(shown) is out of range")
     }
 
     private static func kind(of value: JSONValue) -> String {
@@ -133,6 +152,7 @@ public enum EventDecoder {
         case .string(let string): string.isEmpty ? "an empty string" : "a string"
         case .array: "an array"
         case .object: "an object"
+        case .outOfRangeNumber: "a number out of range"
         }
     }
 }

@@ -2,34 +2,69 @@
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     public var message: String
+    /// The key an object named twice, when that is the reason (the document is well-formed JSON otherwise).
+    public var duplicateKey: String?
+
+    public init(offset: Int, message: String, duplicateKey: String? = nil) {
+        self.offset = offset
+        self.message = message
+        self.duplicateKey = duplicateKey
+    }
 
     public var description: String { "\(self.message) at byte \(self.offset)" }
 }
 
-/// A strict RFC 8259 parser over UTF-8 bytes.
+/// A strict RFC 8259 parser over UTF-8 bytes that also refuses duplicate object keys by default (I-JSON, RFC 7493).
 ///
 /// Written for the hot path: one pass, no intermediate tokens, strings copied once. Nesting is limited so hostile
 /// input cannot exhaust the stack.
 public struct JSONParser {
+    /// What the parser does with an object that names a key twice.
+    public enum DuplicateKeys: Sendable {
+        /// Refuse the document (I-JSON): readers disagree on which value wins, so the document is ambiguous.
+        case refused
+        /// Keep every member, as RFC 8259 allows; lookups then see the first.
+        case kept
+    }
+
     /// Deepest nesting of arrays and objects accepted.
     public static let maximumDepth = 128
+    /// How much of a duplicate key an error message quotes: the key is the sender's text.
+    static let quotedKeyLength = 64
+
+    /// Parses exactly one JSON value, allowing surrounding whitespace; a duplicate key is an error.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        try Self.parse(bytes, duplicateKeys: .refused)
+    }
 
     /// Parses exactly one JSON value, allowing surrounding whitespace.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    public static func parse(
+        _ bytes: some Collection<UInt8>,
+        duplicateKeys: DuplicateKeys
+    ) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Self.parse(buffer: buffer)
+            Self.parse(buffer: buffer, duplicateKeys: duplicateKeys)
         }
         if let result { return try result.get() }
         let copy = Array(bytes)
-        return try copy.withUnsafeBufferPointer { Self.parse(buffer: $0) }.get()
+        return try copy.withUnsafeBufferPointer { Self.parse(buffer: $0, duplicateKeys: duplicateKeys) }.get()
     }
 
+    /// Parses the UTF-8 of `text`; a duplicate key is an error.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try Self.parse(Array(text.utf8))
+        try Self.parse(Array(text.utf8), duplicateKeys: .refused)
     }
 
-    private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var reader = Reader(bytes: buffer)
+    /// Parses the UTF-8 of `text`.
+    public static func parse(_ text: String, duplicateKeys: DuplicateKeys) throws(JSONParseError) -> JSONValue {
+        try Self.parse(Array(text.utf8), duplicateKeys: duplicateKeys)
+    }
+
+    private static func parse(
+        buffer: UnsafeBufferPointer<UInt8>,
+        duplicateKeys: DuplicateKeys
+    ) -> Result<JSONValue, JSONParseError> {
+        var reader = Reader(bytes: buffer, refusesDuplicateKeys: duplicateKeys == .refused)
         do throws(JSONParseError) {
             reader.skipWhitespace()
             let value = try reader.parseValue(depth: 0)
@@ -43,10 +78,12 @@ public struct JSONParser {
 
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
+        let refusesDuplicateKeys: Bool
         var index = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>) {
+        init(bytes: UnsafeBufferPointer<UInt8>, refusesDuplicateKeys: Bool) {
             self.bytes = bytes
+            self.refusesDuplicateKeys = refusesDuplicateKeys
         }
 
         func error(_ message: String) -> JSONParseError {
@@ -71,7 +108,7 @@ public struct JSONParser {
             case UInt8(ascii: "t"): try self.expectLiteral("true"); return .bool(true)
             case UInt8(ascii: "f"): try self.expectLiteral("false"); return .bool(false)
             case UInt8(ascii: "n"): try self.expectLiteral("null"); return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try self.parseNumber())
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try self.parseNumber()
             default: throw self.error("unexpected character")
             }
         }
@@ -96,12 +133,26 @@ public struct JSONParser {
                 self.index += 1
                 return object
             }
+            // Event objects are small: a linear scan finds repeats fastest; a set takes over for large objects so
+            // that a hostile one with many keys stays linear in time.
+            var keys: Set<String> = []
             while true {
                 self.skipWhitespace()
                 guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
                     throw self.error("expected a string key")
                 }
+                let keyOffset = self.index
                 let key = try self.parseString()
+                if self.refusesDuplicateKeys {
+                    let repeated: Bool
+                    if object.members.count < 16 {
+                        repeated = object.members.contains { $0.key == key }
+                    } else {
+                        if keys.isEmpty { keys = Set(object.members.lazy.map(\.key)) }
+                        repeated = !keys.insert(key).inserted
+                    }
+                    if repeated { throw Self.duplicate(key, at: keyOffset) }
+                }
                 self.skipWhitespace()
                 guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ":") else {
                     throw self.error("expected ':'")
@@ -116,6 +167,20 @@ public struct JSONParser {
                 if byte == UInt8(ascii: "}") { return object }
                 guard byte == UInt8(ascii: ",") else { throw self.error("expected ',' or '}'") }
             }
+        }
+
+        /// Names the key the way the reader compares keys (Swift `String` equality, as ``JSONObject`` lookups do),
+        /// quoting at most a prefix of it, escaped, since it is the sender's text.
+        static func duplicate(_ key: String, at offset: Int) -> JSONParseError {
+            let prefix = key.count > JSONParser.quotedKeyLength ? String(key.prefix(JSONParser.quotedKeyLength)) : key
+            var quoted: [UInt8] = []
+            JSONWriter.write(string: prefix, into: &quoted)
+            if prefix.count < key.count { quoted.insert(contentsOf: "…".utf8, at: quoted.count - 1) }
+            return JSONParseError(
+                offset: offset,
+                message: "duplicate key \(String(decoding: quoted, as: UTF8.self))",
+                duplicateKey: key
+            )
         }
 
         mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -233,7 +298,10 @@ public struct JSONParser {
             return value
         }
 
-        mutating func parseNumber() throws(JSONParseError) -> NumericValue {
+        /// An integer that fits `Int` stays exact; any other number is a binary64 (rounded, and 0 when it
+        /// underflows); one beyond binary64's range is kept as written (``JSONValue/outOfRangeNumber(_:)``) rather
+        /// than refusing the document, which may only carry it in a field nobody reads.
+        mutating func parseNumber() throws(JSONParseError) -> JSONValue {
             let start = self.index
             var isInteger = true
             if self.bytes[self.index] == UInt8(ascii: "-") { self.index += 1 }
@@ -259,11 +327,9 @@ public struct JSONParser {
                 guard self.consumeDigits() > 0 else { throw self.error("invalid number") }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)
-            if isInteger, let integer = Int(text) { return .integer(integer) }
-            guard let double = Double(text), double.isFinite else {
-                throw JSONParseError(offset: start, message: "number out of range")
-            }
-            return .decimal(double)
+            if isInteger, let integer = Int(text) { return .number(.integer(integer)) }
+            guard let double = Double(text) else { throw JSONParseError(offset: start, message: "invalid number") }
+            return double.isFinite ? .number(.decimal(double)) : .outOfRangeNumber(text)
         }
 
         mutating func consumeDigits() -> Int {

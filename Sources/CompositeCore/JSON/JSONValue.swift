@@ -9,6 +9,9 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// A number too large for a binary64 (`1e400`), kept as written. It is valid JSON, so a document holding one in
+    /// a field nobody reads is fine; wherever a number is read, it is not one (out of range).
+    case outOfRangeNumber(String)
 
     /// The member `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
@@ -35,7 +38,7 @@ public enum JSONValue: Sendable, Hashable {
     /// differ only in key order or number spelling compare equal.
     public var canonical: JSONValue {
         switch self {
-        case .null, .bool, .string:
+        case .null, .bool, .string, .outOfRangeNumber:
             return self
         case .number(let number):
             if let integer = number.exactInteger { return .number(.integer(integer)) }

@@ -16,6 +16,7 @@ public enum JSONWriter {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .number(let number): Self.write(number, into: &output)
+        case .outOfRangeNumber(let text): output.append(contentsOf: text.utf8)
         case .string(let string): Self.write(string: string, into: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))

@@ -26,20 +26,23 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The calendar date (proleptic Gregorian, UTC) this instant falls on.
     public var civilDate: CivilDate {
-        let day =
-            self.millisecondsSinceEpoch >= 0
-            ? self.millisecondsSinceEpoch / 86_400_000
-            : (self.millisecondsSinceEpoch - 86_399_999) / 86_400_000
-        return CivilDate(daysSinceEpoch: day)
+        CivilDate(daysSinceEpoch: self.dayAndMilliseconds.day)
+    }
+
+    /// The day since the epoch this instant falls on and the milliseconds since that day's start, rounding towards
+    /// the past. Division with a remainder rather than subtracting a day's length first, so that no instant of the
+    /// whole `Int64` range (times come from messages) overflows.
+    var dayAndMilliseconds: (day: Int64, within: Int64) {
+        let (quotient, remainder) = self.millisecondsSinceEpoch.quotientAndRemainder(dividingBy: 86_400_000)
+        return remainder < 0 ? (quotient - 1, remainder + 86_400_000) : (quotient, remainder)
     }
 
     /// ISO 8601 in UTC with milliseconds, the platform's own format: `2023-10-13T08:51:55.206Z`.
     public var description: String {
         if self == .distantFuture { return "+infinity" }
         if self == .distantPast { return "-infinity" }
-        let date = self.civilDate
-        let dayStart = Int64(date.daysSinceEpoch) * 86_400_000
-        let within = self.millisecondsSinceEpoch - dayStart
+        let (day, within) = self.dayAndMilliseconds
+        let date = CivilDate(daysSinceEpoch: day)
         let hours = within / 3_600_000
         let minutes = within / 60_000 % 60
         let seconds = within / 1_000 % 60

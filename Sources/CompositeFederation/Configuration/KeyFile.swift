@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A node's key file: its name and the base64 raw bytes of its Ed25519 and X25519 private keys, as YAML.
 ///
 /// ```yaml
@@ -43,17 +49,38 @@ public enum KeyFile {
         "node: \(node)\nsigningKey: \(keys.signingBase64)\nagreementKey: \(keys.agreementBase64)\n"
     }
 
-    /// Writes a new key file readable by its owner only; refuses to overwrite an existing file.
+    /// Writes a new key file readable by its owner only; refuses to overwrite anything already at `path`.
+    ///
+    /// The file is created by `open(2)` with `O_CREAT | O_EXCL` and mode 0600, so it is never readable by others, not
+    /// even for a moment, and a file or link that appears at `path` (however late) is never replaced.
     public static func write(node: String, keys: NodePrivateKeys, to path: String) throws(FederationError) {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw FederationError(.invalidConfiguration, file: path, "already exists; not overwriting a key file")
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
+        guard descriptor >= 0 else {
+            let code = errno
+            guard code != EEXIST else {
+                throw FederationError(.invalidConfiguration, file: path, "already exists; not overwriting a key file")
+            }
+            throw FederationError(
+                .invalidConfiguration,
+                file: path,
+                "cannot be created: \(String(cString: strerror(code)))"
+            )
         }
-        let created = FileManager.default.createFile(
-            atPath: path,
-            contents: Data(Self.text(node: node, keys: keys).utf8),
-            attributes: [.posixPermissions: 0o600]
-        )
-        guard created else { throw FederationError(.invalidConfiguration, file: path, "cannot be written") }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            // The umask can only take bits away; make the mode exactly owner read and write.
+            guard fchmod(descriptor, mode_t(0o600)) == 0 else {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM)
+            }
+            try handle.write(contentsOf: Data(Self.text(node: node, keys: keys).utf8))
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            // The file is ours (O_EXCL): a half-written key file must not be left behind.
+            try? handle.close()
+            unlink(path)
+            throw FederationError(.invalidConfiguration, file: path, "cannot be written: \(error.localizedDescription)")
+        }
     }
 
     /// The participant entry other nodes put under `participants:` in their configuration.

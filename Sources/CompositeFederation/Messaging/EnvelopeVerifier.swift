@@ -77,8 +77,12 @@ public struct EnvelopeVerifier: Sendable {
         guard envelope.recipients.contains(self.node) else { return self.reject(.notAddressed) }
         guard let key = self.participants[envelope.sender]?.signing else { return self.reject(.unknownSender) }
         guard envelope.hasValidSignature(from: key) else { return self.reject(.badSignature) }
-        let age = now.millisecondsSinceEpoch - envelope.timestamp.millisecondsSinceEpoch
-        guard abs(age) <= self.skewMilliseconds else { return self.reject(.stale) }
+        // The timestamp is the sender's: any Int64 passes the signature check, so the distance is computed without
+        // trapping. A distance beyond Int64 is stale by any skew.
+        let (age, overflow) = now.millisecondsSinceEpoch.subtractingReportingOverflow(
+            envelope.timestamp.millisecondsSinceEpoch
+        )
+        guard !overflow, age.magnitude <= self.skewMilliseconds.magnitude else { return self.reject(.stale) }
         let seenKey = SeenKey(sender: envelope.sender, id: envelope.id)
         let expiry = envelope.timestamp.adding(milliseconds: self.skewMilliseconds)
         if let remembered = self.seen[seenKey] {

@@ -98,6 +98,10 @@ public actor FederationNode {
     /// Envelopes rejected so far, per reason.
     public var rejections: [EnvelopeVerifier.Rejection: Int] { self.verifier.rejections }
 
+    /// Verified messages dropped from the inbox to keep each sender within its bounds, per sender
+    /// (``FederationInbox/Limits``).
+    public var droppedInboxMessages: [String: Int] { self.inbox.dropped }
+
     // MARK: - Receiving
 
     /// Reads the inbox topic until the task is cancelled.

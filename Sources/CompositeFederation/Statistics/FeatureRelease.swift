@@ -17,6 +17,11 @@ public struct FeatureRelease: Sendable, Hashable {
     /// Mean and variance; `nil` when withheld (see ``ReleasePolicy``).
     public var moments: Moments?
 
+    /// The largest count a received release may carry. Counts from other nodes are added up by the aggregator; a
+    /// trillion results per node is beyond any real deployment, and keeps the sum of a million nodes' counts far
+    /// from `Int` overflow.
+    static let maximumCount = 1_000_000_000_000
+
     public init(
         featureID: String,
         count: Int,
@@ -59,7 +64,11 @@ public struct FeatureRelease: Sendable, Hashable {
         func cell(_ value: JSONValue?, _ name: String) throws(FederationError) -> Int? {
             switch value {
             case .null?: return nil
-            case .number(let number)? where number.exactInteger != nil: return number.exactInteger
+            case .number(let number)?:
+                guard let count = number.exactInteger, (0...Self.maximumCount).contains(count) else {
+                    throw FederationError(.invalidPayload, key: name, "expected a count from 0 to 10^12 or null")
+                }
+                return count
             default: throw FederationError(.invalidPayload, key: name, "expected a count or null")
             }
         }

@@ -50,7 +50,8 @@ public struct Moments: Sendable, Hashable {
     }
 
     init(json: JSONValue) throws(FederationError) {
-        guard case .number(let count)? = json["n"], let n = count.exactInteger, n >= 0,
+        guard case .number(let count)? = json["n"], let n = count.exactInteger,
+            (0...FeatureRelease.maximumCount).contains(n),
             case .number(let mean)? = json["mean"], case .number(let m2)? = json["m2"]
         else { throw FederationError(.invalidPayload, key: "moments", "expected n, mean and m2") }
         self.init(count: n, mean: mean.doubleValue, m2: m2.doubleValue)

@@ -6,7 +6,23 @@ enum BatchPayload {
         var payload: [UInt8]
     }
 
+    /// The fewest bytes one batched message can take: its 4-byte metadata size and a metadata holding only the
+    /// required `payload_size` (a 1-byte tag and a varint of at least 1 byte), with an empty payload.
+    static let minimumMessageSize = 6
+
+    /// The messages of a batch whose metadata claims `count` of them.
+    ///
+    /// `count` comes from the producer, so it is checked against what `body` can hold before anything is allocated:
+    /// a negative, zero or impossibly large count makes the whole entry undecodable.
     static func unpack(_ body: [UInt8], count: Int) throws(PulsarError) -> [Item] {
+        guard count > 0 else {
+            throw PulsarError.malformed("batch metadata claims \(count) messages in the batch")
+        }
+        guard count <= body.count / Self.minimumMessageSize else {
+            throw PulsarError.malformed(
+                "batch metadata claims \(count) messages, more than its \(body.count) bytes can hold"
+            )
+        }
         var items: [Item] = []
         items.reserveCapacity(count)
         var offset = 0
