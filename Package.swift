@@ -163,6 +163,7 @@ let package = Package(
             name: "CompositeServiceTests",
             dependencies: [
                 "CompositeService",
+                "CompositeCore",
                 "CompositeBroker",
                 "CompositeEmbeddedBroker",
                 "CompositePulsar",

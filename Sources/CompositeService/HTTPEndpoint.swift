@@ -22,29 +22,33 @@ public struct HTTPEndpoint: Service {
     let metrics: ServiceMetrics
     let logger: Logger
     let requestTimeout: TimeAmount
+    let maximumConnections: Int
 
     public init(
         host: String = "127.0.0.1",
         port: Int,
         metrics: ServiceMetrics,
         logger: Logger,
-        requestTimeout: TimeAmount = Self.requestTimeout
+        requestTimeout: TimeAmount = Self.requestTimeout,
+        maximumConnections: Int = Self.maximumConnections
     ) {
         self.host = host
         self.port = port
         self.metrics = metrics
         self.logger = logger
         self.requestTimeout = requestTimeout
+        self.maximumConnections = maximumConnections
     }
 
     public func run() async throws {
         let metrics = self.metrics
         let timeout = self.requestTimeout
+        let limit = self.maximumConnections
         let open = ConnectionCount()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                guard open.enter(limit: Self.maximumConnections) else {
+                guard open.enter(limit: limit) else {
                     return channel.close()
                 }
                 channel.closeFuture.whenComplete { _ in open.leave() }

@@ -30,11 +30,23 @@ struct RedriveCommand: AsyncParsableCommand {
                 printError("skipped \(letter.id): no sourceTopic property")
                 continue
             }
+            // A property is whatever the message says: only the input topic this DLQ belongs to is a destination, so
+            // a forged letter cannot write to another tenant's topics or to the service's state topics.
+            guard Self.isSource(source, of: topic) else {
+                printError("skipped \(letter.id): sourceTopic \(source) is not the tenant input topic of \(topic)")
+                continue
+            }
             _ = try await broker.publish(OutgoingMessage(payload: letter.payload, key: letter.key), to: source)
             try await consumer.acknowledge([MessageRef(topic: topic, id: letter.id)])
             count += 1
         }
         await consumer.close()
         printError("redriven \(count) dead letters")
+    }
+
+    /// Whether `source` is a tenant's tasks or experiments topic and `deadLetterTopic` is one of its DLQs.
+    static func isSource(_ source: String, of deadLetterTopic: String) -> Bool {
+        guard let tenantTopic = TenantTopic(source), tenantTopic.fullName == source else { return false }
+        return deadLetterTopic.hasPrefix(source + "-") && deadLetterTopic.hasSuffix("-DLQ")
     }
 }

@@ -1,5 +1,7 @@
 import BrokerTestSupport
+import CompositeBroker
 import CompositeCore
+import CompositeService
 import Foundation
 import Testing
 
@@ -72,6 +74,34 @@ extension ProcessTests {
             // The original and its redriven copy.
             #expect(after.components(separatedBy: #""message":[1,2,3]"#).count - 1 == 2)
             #expect(try self.run(["redrive", dlq, "--data-dir", data]).stderr.contains("redriven 0 dead letters"))
+        }
+
+        /// Issue 13, 14c: `redrive` publishes only to the input topic a dead-letter topic belongs to, whatever a
+        /// letter's `sourceTopic` property says.
+        @Test func redriveRefusesAnyTopicButTheDeadLetterTopicsOwnSource() async throws {
+            let data = try temporaryDirectory("redrive-forged").appendingPathComponent("data").path
+            let dlq = "persistent://krane-staging/tasks/orikami-events-composite-service-DLQ"
+            let forged = [
+                "persistent://krane-staging/tasks/radboud-events",
+                "persistent://krane-staging/tasks/orikami-events-composite-service-state",
+                "persistent://elsewhere/anything",
+            ]
+            do {
+                let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data)
+                for source in forged {
+                    _ = try await broker.publish(
+                        OutgoingMessage(payload: Array("{}".utf8), properties: ["sourceTopic": source, "reason": "r"]),
+                        to: dlq
+                    )
+                }
+            }
+            let redriven = try self.run(["redrive", dlq, "--data-dir", data])
+            #expect(redriven.status == 0)
+            #expect(redriven.stderr.contains("redriven 0 dead letters"))
+            #expect(redriven.stderr.components(separatedBy: "is not the tenant input topic").count - 1 == 3)
+            for source in forged {
+                #expect(try self.run(["consume", source, "--data-dir", data]).stdout.isEmpty, "\(source)")
+            }
         }
 
         @Test func sighupReloadsTheScorersWithoutARestart() async throws {
