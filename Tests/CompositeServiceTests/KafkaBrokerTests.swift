@@ -92,6 +92,30 @@ struct KafkaBrokerTests {
         await broker.close()
     }
 
+    /// Issue 13, defect 8: a message over `message.max.bytes` is `messageTooLarge`, which the engine driver answers
+    /// by publishing a truncated dead letter (`EngineDriverTests`), not a failed publication that stops the service.
+    @Test func mockClusterAMessageOverTheSizeLimitIsTooLarge() async throws {
+        let cluster = try KafkaTestCluster(.mock)
+        try cluster.createTopic(Self.kafkaTopic)
+        var logger = Logger(label: "kafka-test")
+        logger.logLevel = .critical
+        let broker = try KafkaBroker(
+            configuration: KafkaConfiguration(
+                brokers: cluster.brokers,
+                library: TansuServer.library,
+                properties: TansuServer.fastGroups.merging(["message.max.bytes": "2000"]) { _, given in given }
+            ),
+            logger: logger
+        )
+        await #expect {
+            try await broker.publish(OutgoingMessage(payload: Array(repeating: 1, count: 5_000)), to: Self.topic)
+        } throws: { error in
+            (error as? BrokerError)?.code == .messageTooLarge
+        }
+        _ = try await broker.publish(OutgoingMessage(payload: Array(repeating: 1, count: 500)), to: Self.topic)
+        await broker.close()
+    }
+
     @Test func mockClusterIndividualAcknowledgementsSurviveAConsumerRestart() async throws {
         try await Self.restartScenario(
             try KafkaTestCluster(.mock),
