@@ -99,19 +99,22 @@ public final class InMemoryBroker: MessageBroker {
         -> MessageID
     {
         self.state.withLock { state in
-            var log = state.topics[topic] ?? []
+            // Appended in place: copying the topic's log out and back would copy every stored message on every
+            // append (the buffer is shared while the dictionary holds it), which made replay quadratic.
+            let count = state.topics[topic]?.count ?? 0
             let time: Timestamp
             if let publishTime {
                 time = publishTime
             } else {
                 switch self.configuration.publishClock {
-                case .logical: time = log.last?.message.publishTime ?? Timestamp(millisecondsSinceEpoch: 0)
+                case .logical:
+                    time = state.topics[topic]?.last?.message.publishTime ?? Timestamp(millisecondsSinceEpoch: 0)
                 case .fixed(let fixed): time = fixed
                 }
             }
-            let id = MessageID(entryId: UInt64(log.count))
+            let id = MessageID(entryId: UInt64(count))
             state.sequence += 1
-            log.append(
+            state.topics[topic, default: []].append(
                 StoredMessage(
                     message: BrokerMessage(
                         topic: topic,
@@ -125,7 +128,6 @@ public final class InMemoryBroker: MessageBroker {
                     published: published
                 )
             )
-            state.topics[topic] = log
             return id
         }
     }
