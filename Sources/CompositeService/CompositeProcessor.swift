@@ -136,7 +136,7 @@ public struct CompositeProcessor: Service {
                 // so that the loop spends its time reading.
                 let stillWaiting = try await driver.retryFailedLookups()
                 lastRetry = clock.now
-                retryInterval = stillWaiting > 0 ? min(retryInterval * 2, .seconds(8)) : .seconds(1)
+                retryInterval = Self.retryInterval(after: retryInterval, stillWaiting: stillWaiting)
             }
             for topic in idle.topicsToCheck(at: clock.now) where gate.isOpen {
                 // The only place the wall clock reaches the engine: a caught-up topic counts as read up to now. The
@@ -183,6 +183,12 @@ public struct CompositeProcessor: Service {
         )
         await consumer.close()
         self.logger.info("stopped consuming")
+    }
+
+    /// The pause before the next patient-lookup retry: 1 s, doubled after each retry that leaves lookups waiting, up
+    /// to 8 s; back to 1 s once none waits.
+    static func retryInterval(after interval: Duration, stillWaiting: Int) -> Duration {
+        stillWaiting > 0 ? min(interval * 2, .seconds(8)) : .seconds(1)
     }
 
     static func wallClock() -> Timestamp {

@@ -1,8 +1,9 @@
 import CompositeBroker
 import CompositeCore
-import CompositeService
 import Synchronization
 import Testing
+
+@testable import CompositeService
 
 /// The driver during a patient-directory outage: one lookup finds out, the others wait without a query of their own,
 /// and each retry probes with one lookup before trying the rest.
@@ -149,5 +150,17 @@ struct EngineDriverTests {
         #expect(!refusals.isEmpty)
         #expect(refusals.allSatisfy { $0.hasSuffix(": SQLSTATE 22021: invalid byte sequence.") })
         #expect(await driver.statistics.pendingComposites == 0)
+    }
+
+    /// The processor's pause between retries during an outage, as docs/operations.md states it.
+    @Test func retriesBackOffFromOneToEightSecondsAndResetOnceNothingWaits() {
+        var interval = Duration.seconds(1)
+        var pauses: [Duration] = []
+        for _ in 0..<5 {
+            interval = CompositeProcessor.retryInterval(after: interval, stillWaiting: 3)
+            pauses.append(interval)
+        }
+        #expect(pauses == [.seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
+        #expect(CompositeProcessor.retryInterval(after: .seconds(8), stillWaiting: 0) == .seconds(1))
     }
 }

@@ -42,6 +42,15 @@ import Testing
         #expect(configuration.maximumClockSkewSeconds == 300)
     }
 
+    /// The clock skew at its smallest and largest valid values (the largest: a thousand years).
+    @Test(arguments: [("1", Int64(1)), ("31536000000", Int64(31_536_000_000))])
+    func maximumClockSkewIsReadAtItsBounds(text: String, seconds: Int64) throws {
+        let configuration = try ServiceConfiguration.load(
+            environment: ["KRANE_TENANTS": "orikami", "MAX_CLOCK_SKEW_SECONDS": text]
+        )
+        #expect(configuration.maximumClockSkewSeconds == seconds)
+    }
+
     @Test func theEnvironmentWinsOverTheDotEnvFile() throws {
         let dotEnv = try DotEnvFile.parse(
             "# comment\nexport KRANE_TENANTS=orikami\nLATENESS_SECONDS = \"120\"\nPULSAR_TENANT='krane-prod'\n\n",
@@ -95,6 +104,10 @@ import Testing
         (
             ["KRANE_TENANTS": "a", "MAX_CLOCK_SKEW_SECONDS": "0"],
             #"invalid configuration: MAX_CLOCK_SKEW_SECONDS must be a whole number from 1 to 31536000000, got "0""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "MAX_CLOCK_SKEW_SECONDS": "31536000001"],
+            #"invalid configuration: MAX_CLOCK_SKEW_SECONDS must be a whole number from 1 to 31536000000, got "31536000001""#
         ),
         (
             ["KRANE_TENANTS": "a", "CHECKPOINT_SECONDS": "0"],
