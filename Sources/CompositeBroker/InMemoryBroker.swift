@@ -86,7 +86,7 @@ public final class InMemoryBroker: MessageBroker {
     }
 
     public func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID {
-        self.append(message, to: topic, publishTime: nil, published: true)
+        self.append(message, to: topic, publishTime: message.publishTime, published: true)
     }
 
     /// Loads a recorded message with its original publish time, as if it had been published then.

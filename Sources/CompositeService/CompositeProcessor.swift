@@ -127,6 +127,7 @@ public struct CompositeProcessor: Service {
                     idle.delivered(admitted.topic, at: clock.now)
                 }
                 if !wasOpen && gate.isOpen {
+                    try await driver.stateTopicsRead()
                     self.logger.info("decision proofs read")
                     self.metrics.setReady(true, reason: consuming)
                 }
@@ -157,6 +158,8 @@ public struct CompositeProcessor: Service {
                     self.logger.debug("checkpoint applies: topic caught up", metadata: ["topic": "\(topic)"])
                     try await driver.topicCaughtUp(topic)
                 }
+                // Held messages past the carry age move to the state topic (the bound is kept as messages arrive).
+                try await driver.carryHeldMessages(now: Self.wallClock())
                 if clock.now - lastCheckpointPublished >= .seconds(self.configuration.checkpointSeconds) {
                     lastCheckpointPublished = clock.now
                     try await driver.publishCheckpoints()
@@ -215,6 +218,8 @@ public struct CompositeProcessor: Service {
             logger.debug("decision proof published", metadata: ["topic": "\(publication.topic)"])
         case .checkpoint:
             logger.debug("watermark checkpoint published", metadata: ["topic": "\(publication.topic)"])
+        case .carry:
+            logger.debug("held message carried forward", metadata: ["topic": "\(publication.topic)"])
         }
     }
 }

@@ -64,6 +64,16 @@ public actor EngineDriver {
         try await self.perform(self.engine.publishCheckpoints())
     }
 
+    /// The state topics have been read up to the start marker: carried copies read from them are handled now.
+    public func stateTopicsRead() async throws {
+        try await self.perform(self.engine.stateTopicsRead())
+    }
+
+    /// Carries held messages forward that are due (`now`: the wall clock; `nil` in replay, which has none).
+    public func carryHeldMessages(now: Timestamp?) async throws {
+        try await self.perform(self.engine.carryHeldMessages(now: now))
+    }
+
     /// The consumer holds nothing more for `topic`: a checkpoint read back for it applies.
     public func topicCaughtUp(_ topic: String) async throws {
         try await self.perform(self.engine.topicCaughtUp(topic))
@@ -141,7 +151,8 @@ public actor EngineDriver {
                 let message = OutgoingMessage(
                     payload: publication.payload,
                     key: publication.key,
-                    properties: publication.properties
+                    properties: publication.properties,
+                    publishTime: publication.publishTime
                 )
                 let id: MessageID
                 do {

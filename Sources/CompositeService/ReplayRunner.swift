@@ -73,13 +73,19 @@ public enum ReplayRunner {
                 continue
             }
             let limit = options.now?.adding(milliseconds: options.maximumClockSkew)
+            let wasOpen = gate.isOpen
             for admitted in gate.admit(message) { try await driver.process(admitted, publishedNoLaterThan: limit) }
+            if !wasOpen, gate.isOpen { try await driver.stateTopicsRead() }
             guard !stateTopics.contains(message.topic) else { continue }
             // A restart counts new messages only, so every cycle makes progress however many are held.
             guard seenIds.insert(MessageRef(topic: message.topic, id: message.id)).inserted else { continue }
             newDeliveries += 1
             // Checkpoints "from time to time", counted in messages so that a replay stays deterministic.
-            if newDeliveries % Self.checkpointEvery == 0 { try await driver.publishCheckpoints() }
+            if newDeliveries % Self.checkpointEvery == 0 {
+                try await driver.publishCheckpoints()
+                // Carrying by age, in event time: replay has no clock.
+                try await driver.carryHeldMessages(now: nil)
+            }
             if let every = options.restartEvery, every > 0, newDeliveries % every == 0 {
                 await consumer.close()
                 if let forget = options.forgetEvery { broker.forgetAcknowledgements(every: forget) }
@@ -112,9 +118,7 @@ public enum ReplayRunner {
             errorResults: 0,
             deadLetters: 0,
             pendingComposites: await driver.statistics.pendingComposites,
-            unacknowledged: topics.reduce(0) {
-                $0 + broker.unacknowledged(topic: $1, subscription: Self.subscription).count
-            },
+            unacknowledged: Self.unacknowledgedIdentities(broker: broker, topics: topics, stateTopics: stateTopics),
             restarts: restarts
         )
         // Proofs, checkpoints and read markers are the service's own state, not part of what replay prints.
@@ -137,6 +141,25 @@ public enum ReplayRunner {
             }
         }
         return report
+    }
+
+    /// The input messages still unacknowledged: on their topics, or as carried copies on the state topics (a message
+    /// and its copy count once).
+    static func unacknowledgedIdentities(broker: InMemoryBroker, topics: [String], stateTopics: [String]) -> Int {
+        var identities: Set<MessageRef> = []
+        for topic in topics {
+            for message in broker.unacknowledged(topic: topic, subscription: Self.subscription) {
+                identities.insert(MessageRef(topic: topic, id: message.id))
+            }
+        }
+        for topic in stateTopics {
+            for message in broker.unacknowledged(topic: topic, subscription: Self.subscription) {
+                guard let json = try? JSONParser.parse(message.payload), let carried = CarriedMessage(json: json)
+                else { continue }
+                identities.insert(MessageRef(topic: carried.topic, id: carried.id))
+            }
+        }
+        return identities.count
     }
 
     /// Reads the files named by `options` and runs the replay.

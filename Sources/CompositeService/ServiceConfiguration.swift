@@ -33,7 +33,8 @@ public struct ServiceConfiguration: Sendable {
     public var patientDatabase: PostgresPatientDirectory.Configuration?
     /// `SUBSCRIPTION`. Default: `composite-service`.
     public var subscription = "composite-service"
-    /// `LATENESS_SECONDS`, `CLAIM_WINDOW_SECONDS`, `PROOF_RETENTION_DAYS` (default 180).
+    /// `LATENESS_SECONDS`, `CLAIM_WINDOW_SECONDS`, `PROOF_RETENTION_DAYS` (default 180), `CARRY_AGE_SECONDS`
+    /// (default 259200, 3 days), `MAX_HELD_PER_TOPIC` (default 500).
     public var engine = EngineConfiguration()
     /// `IDLE_SECONDS`: a topic idle this long counts as read up to the wall clock. Default: 60.
     public var idleSeconds: Int64 = 60
@@ -153,6 +154,10 @@ public struct ServiceConfiguration: Sendable {
         if let days = try integer("PROOF_RETENTION_DAYS", 1...3_650) {
             configuration.engine.proofRetention = days * 86_400_000
         }
+        if let age = try integer("CARRY_AGE_SECONDS", 1...31_536_000) { configuration.engine.carryAge = age * 1_000 }
+        if let bound = try integer("MAX_HELD_PER_TOPIC", 1...1_000_000) {
+            configuration.engine.maxHeldPerTopic = Int(bound)
+        }
         configuration.engine.subscription = configuration.subscription
         if let idle = try integer("IDLE_SECONDS", 1...86_400) { configuration.idleSeconds = idle }
         if let every = try integer("CHECKPOINT_SECONDS", 1...3_600) { configuration.checkpointSeconds = every }
@@ -242,6 +247,7 @@ extension ServiceConfiguration: CustomStringConvertible {
             + "patients=\(self.patientDatabase.map { "\($0.url)" } ?? self.patientDirectory ?? "none") "
             + "subscription=\(self.subscription) "
             + "idleSeconds=\(self.idleSeconds) checkpointSeconds=\(self.checkpointSeconds) "
+            + "carryAgeSeconds=\(self.engine.carryAge / 1_000) maxHeldPerTopic=\(self.engine.maxHeldPerTopic) "
             + "maxClockSkewSeconds=\(self.maximumClockSkewSeconds) httpHost=\(self.httpHost) httpPort=\(self.httpPort) "
             + (self.broker == .pulsar
                 ? "pulsarURL=\(self.pulsar.url ?? "") subscriptionType=\(self.pulsar.subscriptionType.rawValue) " : "")

@@ -32,8 +32,23 @@ public final class ServiceMetrics: Sendable {
         Self.descriptor(
             "held_messages",
             "",
-            "Unacknowledged messages by reason: held by a composite, waiting on a watermark, a decision proof, or a "
-                + "watermark checkpoint."
+            "Unacknowledged messages by reason: held by a composite, waiting on a watermark, a decision proof, a "
+                + "watermark checkpoint, or carried (held messages whose copy on the state topic stands for them)."
+        )
+    }
+    static var acknowledgementHoles: MetricNameDescriptor {
+        Self.descriptor(
+            "acknowledgement_holes",
+            "",
+            "Upper bound on the acknowledgement holes left on an input topic: the messages held there (carrying keeps "
+                + "it under MAX_HELD_PER_TOPIC)."
+        )
+    }
+    static var messagesCarried: MetricNameDescriptor {
+        Self.descriptor(
+            "messages_carried",
+            "total",
+            "Held messages carried forward to the state topic (copies stored)."
         )
     }
     static var lastCheckpoint: MetricNameDescriptor {
@@ -67,6 +82,8 @@ public final class ServiceMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let readiness = Mutex<(ready: Bool, reason: String)>((false, "starting"))
     private let snapshot = Mutex<ServiceSnapshot>(ServiceSnapshot())
+    /// Input topics that had holes, so that one that no longer holds anything reads 0.
+    private let topicsWithHoles = Mutex<Set<String>>([])
 
     public init() {}
 
@@ -92,6 +109,8 @@ public final class ServiceMetrics: Sendable {
             break
         case .checkpoint:
             self.registry.makeGauge(descriptor: Self.lastCheckpoint).set(Date().timeIntervalSince1970)
+        case .carry:
+            self.registry.makeCounter(descriptor: Self.messagesCarried).increment()
         }
     }
 
@@ -116,6 +135,16 @@ public final class ServiceMetrics: Sendable {
             .set(Double(statistics.proofsHeld))
         self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "checkpoint")])
             .set(Double(statistics.checkpointsHeld))
+        self.registry.makeGauge(descriptor: Self.heldMessages, labels: [("reason", "carried")])
+            .set(Double(statistics.carriedMessagesHeld))
+        let holeTopics = self.topicsWithHoles.withLock { known in
+            known.formUnion(statistics.heldPerInputTopic.keys)
+            return known
+        }
+        for topic in holeTopics {
+            self.registry.makeGauge(descriptor: Self.acknowledgementHoles, labels: [("topic", topic)])
+                .set(Double(statistics.heldPerInputTopic[topic, default: 0]))
+        }
         let oldest = statistics.oldestPendingSince.map {
             Double(now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1_000
         }

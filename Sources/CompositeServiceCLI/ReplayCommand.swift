@@ -59,6 +59,18 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .customLong("claim-window"), help: "Claim window in seconds for unclaimed candidate tasks.")
     var claimWindow: Int64?
 
+    @Option(
+        name: .customLong("carry-age"),
+        help: "Carry a message held this many seconds of event time forward to the state topic (default 259200)."
+    )
+    var carryAge: Int64?
+
+    @Option(
+        name: .customLong("max-held-per-topic"),
+        help: "Carry the oldest held messages of a topic once it holds more than this many (default 500)."
+    )
+    var maxHeldPerTopic: Int?
+
     func validate() throws {
         guard !self.fixtures.isEmpty else { throw ValidationError("give at least one fixture file") }
         for (name, value) in [
@@ -72,6 +84,12 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if let lateness, lateness < 0 { throw ValidationError("--lateness must not be negative") }
         if let claimWindow, claimWindow < 0 { throw ValidationError("--claim-window must not be negative") }
+        if let carryAge, !(1...31_536_000).contains(carryAge) {
+            throw ValidationError("--carry-age must be between 1 and 31536000 seconds")
+        }
+        if let maxHeldPerTopic, !(1...1_000_000).contains(maxHeldPerTopic) {
+            throw ValidationError("--max-held-per-topic must be between 1 and 1000000")
+        }
         if let now, Timestamp(iso8601: now) == nil {
             throw ValidationError("--now must be an ISO 8601 time such as 2024-03-01T10:00:00Z, got \"\(now)\"")
         }
@@ -91,6 +109,8 @@ struct ReplayCommand: AsyncParsableCommand {
             options.engine.claimWindow = claimWindow * 1_000
             options.engine.decidedRetention = claimWindow * 1_000
         }
+        if let carryAge { options.engine.carryAge = carryAge * 1_000 }
+        if let maxHeldPerTopic { options.engine.maxHeldPerTopic = maxHeldPerTopic }
         let expectation: ReplayExpectation?
         let outcome: (report: ReplayReport, scorerErrors: [ScorerLoadError])
         do {

@@ -12,6 +12,9 @@ struct BrokerSimulation {
         var duplicateProbability = 0.0
         /// Probability of a watermark checkpoint after each delivery; a caught-up topic is reported to the engine.
         var checkpointProbability = 0.0
+        /// Probability of asking the engine to carry held messages forward after each delivery (the service does it
+        /// every second); the bound on held messages per topic applies on every delivery regardless.
+        var carryProbability = 0.0
         /// Record every delivery, publication, acknowledgement and crash in ``Outcome/trace`` (for debugging).
         var trace = false
     }
@@ -43,6 +46,13 @@ struct BrokerSimulation {
         var proofsHeldAtEnd = 0
         var checkpointsHeldAtEnd = 0
         var checkpointsApplied = 0
+        /// Carried copies on the state topics at the end, and input messages still unacknowledged although a copy
+        /// stands for them (a hole the engine forgot to close).
+        var copiesAtEnd = 0
+        var originalsBesideCopiesAtEnd = 0
+        var messagesCarried = 0
+        /// The most acknowledgement holes seen on one input topic at any observation.
+        var maximumHoles = 0
         var heldByCompositesAtEnd = 0
         var pendingAtEnd = 0
         var crashes = 0
@@ -51,6 +61,9 @@ struct BrokerSimulation {
 
     var topics: [String: [Stored]] = [:]
     var acknowledged: [String: Set<UInt64>] = [:]
+    /// Carried copies: the message each stands for, and the copies of each message.
+    var copyOwners: [MessageRef: MessageRef] = [:]
+    var copies: [MessageRef: [MessageRef]] = [:]
     var sequence = 0
 
     init(_ scenario: [String: [ScenarioMessage]]) {
@@ -114,12 +127,14 @@ struct BrokerSimulation {
                 )
                 if chaos.trace {
                     outcome.trace.append(
-                        "DELIVER \(topic.contains("tasks") ? "T" : "E")\(topic.contains("acme") ? "acme" : "beta")#\(stored.id.entryId) \(String(decoding: stored.payload.prefix(180), as: UTF8.self))"
+                        "DELIVER \(topic.hasSuffix("-state") ? "S" : topic.contains("tasks") ? "T" : "E")\(topic.contains("acme") ? "acme" : "beta")#\(stored.id.entryId) \(String(decoding: stored.payload.prefix(180), as: UTF8.self))"
                     )
                 }
                 actions = engine.receive(delivery)
                 if random.chance(chaos.duplicateProbability) { actions += engine.receive(delivery) }
-                if random.chance(chaos.checkpointProbability) {
+                // As the service does, clock-driven work starts once the state topics have been read (its gate).
+                let stateRead = !topic.hasSuffix("-state")
+                if stateRead, random.chance(chaos.checkpointProbability) {
                     // As the service does: topics caught up apply a checkpoint read back; checkpoints from time to time.
                     for topic in engine.topicsAwaitingCheckpoint where self.isCaughtUp(topic, cursors: cursors) {
                         outcome.checkpointsApplied += 1
@@ -127,6 +142,7 @@ struct BrokerSimulation {
                     }
                     actions += engine.publishCheckpoints()
                 }
+                if stateRead, random.chance(chaos.carryProbability) { actions += engine.carryHeldMessages(now: nil) }
             } else if !endOfInputSent {
                 endOfInputSent = true
                 actions = engine.endOfInput()
@@ -147,9 +163,17 @@ struct BrokerSimulation {
                     let topic = publication.topic
                     let id = self.append(
                         to: topic,
-                        seconds: self.topics[topic]?.last?.seconds ?? 0,
+                        seconds: publication.publishTime.map(Self.seconds) ?? self.topics[topic]?.last?.seconds ?? 0,
                         payload: publication.payload
                     )
+                    if publication.kind == .carry, let json = try? JSONParser.parse(publication.payload),
+                        let carried = CarriedMessage(json: json)
+                    {
+                        let copy = MessageRef(topic: topic, id: id)
+                        let identity = MessageRef(topic: carried.topic, id: carried.id)
+                        self.copyOwners[copy] = identity
+                        self.copies[identity, default: []].append(copy)
+                    }
                     if case .result = publication.kind {
                         outcome.results.append(publication.payload)
                         if outcome.publishedAt[publication.payload] == nil {
@@ -160,7 +184,9 @@ struct BrokerSimulation {
                     }
                     let confirmed = engine.publicationConfirmed(publication.id, messageID: id)
                     if let payload = publicationPayloads[publication.id] {
-                        outcome.contributors[payload, default: []].formUnion(confirmed.acknowledged)
+                        outcome.contributors[payload, default: []].formUnion(
+                            confirmed.acknowledged.map { self.copyOwners[$0] ?? $0 }
+                        )
                         awaitingAcknowledgement.remove(payload)
                         // A result's confirmation publishes its decision proof, whose confirmation acknowledges the
                         // contributors; both run as later effects, and a crash before them leaves the result
@@ -175,15 +201,20 @@ struct BrokerSimulation {
                 case .acknowledge(let refs):
                     if chaos.trace {
                         outcome.trace.append(
-                            "ACK \(refs.map { "\($0.topic.contains("tasks") ? "T" : "E")\($0.topic.contains("acme") ? "acme" : "beta")#\($0.id.entryId)" })"
+                            "ACK \(refs.map { "\($0.topic.hasSuffix("-state") ? "S" : $0.topic.contains("tasks") ? "T" : "E")\($0.topic.contains("acme") ? "acme" : "beta")#\($0.id.entryId)" })"
                         )
                     }
                     for ref in refs {
                         self.acknowledged[ref.topic, default: []].insert(ref.id.entryId)
-                        if outcome.acknowledgedAt[ref] == nil { outcome.acknowledgedAt[ref] = step }
+                        // A message is released once neither its original nor any copy of it is left unacknowledged.
+                        let identity = self.copyOwners[ref] ?? ref
+                        if outcome.acknowledgedAt[identity] == nil, self.isReleased(identity) {
+                            outcome.acknowledgedAt[identity] = step
+                        }
                     }
+                    let identities = Set(refs.map { self.copyOwners[$0] ?? $0 })
                     awaitingAcknowledgement = awaitingAcknowledgement.filter { payload in
-                        !(outcome.contributors[payload].map { !$0.isDisjoint(with: refs) } ?? false)
+                        !(outcome.contributors[payload].map { !$0.isDisjoint(with: identities) } ?? false)
                     }
                 case .lookUpPatient(let lookup):
                     queue =
@@ -191,23 +222,67 @@ struct BrokerSimulation {
                         + queue
                 }
             }
+            if chaos.carryProbability > 0 { outcome.maximumHoles = max(outcome.maximumHoles, self.maximumHoles()) }
             _ = maybeCrash()
         }
+        var originals: Set<MessageRef> = []
         for (topic, log) in self.topics where !topic.hasSuffix("-DLQ") {
             for stored in log where !(self.acknowledged[topic]?.contains(stored.id.entryId) ?? false) {
                 if topic.hasSuffix("-state") {
-                    outcome.unacknowledgedProofsAtEnd += 1
+                    if let json = try? JSONParser.parse(stored.payload), let carried = CarriedMessage(json: json) {
+                        // A carried copy stands for its original: one unacknowledged message.
+                        outcome.copiesAtEnd += 1
+                        outcome.unacknowledgedAtEnd.insert(MessageRef(topic: carried.topic, id: carried.id))
+                    } else {
+                        outcome.unacknowledgedProofsAtEnd += 1
+                    }
                 } else {
-                    outcome.unacknowledgedAtEnd.insert(MessageRef(topic: topic, id: stored.id))
+                    originals.insert(MessageRef(topic: topic, id: stored.id))
                 }
             }
         }
+        outcome.originalsBesideCopiesAtEnd = originals.intersection(outcome.unacknowledgedAtEnd).count
+        outcome.unacknowledgedAtEnd.formUnion(originals)
+        outcome.messagesCarried = engine.counters.messagesCarried
         outcome.engineUnacknowledgedAtEnd = engine.unacknowledgedMessages.filter { !$0.topic.hasSuffix("-state") }
         outcome.proofsHeldAtEnd = engine.statistics.proofsHeld
         outcome.checkpointsHeldAtEnd = engine.statistics.checkpointsHeld
         outcome.heldByCompositesAtEnd = engine.statistics.messagesHeldByComposites
         outcome.pendingAtEnd = engine.statistics.pendingComposites
         return outcome
+    }
+
+    func isAcknowledged(_ ref: MessageRef) -> Bool {
+        self.acknowledged[ref.topic]?.contains(ref.id.entryId) ?? false
+    }
+
+    func isReleased(_ identity: MessageRef) -> Bool {
+        self.isAcknowledged(identity) && (self.copies[identity] ?? []).allSatisfy(self.isAcknowledged)
+    }
+
+    static func seconds(_ time: Timestamp) -> Int64 {
+        (time.millisecondsSinceEpoch - 1_700_000_000_000) / 1_000
+    }
+
+    /// The acknowledgement holes on the input topic with the most: unacknowledged messages followed by an
+    /// acknowledged one (what Pulsar has to persist as individually acknowledged ranges).
+    func maximumHoles() -> Int {
+        var maximum = 0
+        for (topic, log) in self.topics where !topic.hasSuffix("-DLQ") && !topic.hasSuffix("-state") {
+            let acknowledged = self.acknowledged[topic] ?? []
+            var holes = 0
+            var gapOpen = false
+            for stored in log {
+                if acknowledged.contains(stored.id.entryId) {
+                    if gapOpen { holes += 1 }
+                    gapOpen = false
+                } else {
+                    gapOpen = true
+                }
+            }
+            maximum = max(maximum, holes)
+        }
+        return maximum
     }
 
     /// Whether everything unacknowledged on `topic` has been delivered since the last start.

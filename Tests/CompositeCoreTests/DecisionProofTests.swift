@@ -145,7 +145,10 @@ import Testing
         )
         let actions = engine.receive(junk)
         #expect(actions.publications.map(\.topic) == ["\(Self.state)-DLQ"])
-        #expect(actions.publications.first?.properties["reason"] == "not a decision proof or checkpoint of tenant acme")
+        #expect(
+            actions.publications.first?.properties["reason"]
+                == "not a decision proof, checkpoint or carried message of tenant acme"
+        )
     }
 
     @Test func proofsRoundTripAndDamagedOnesAreRefused() throws {

@@ -55,10 +55,11 @@ extension CompositeEngine {
         MessageRef(topic: self.topicSlots[Int(ref.topic)].name, id: ref.id)
     }
 
+    /// Acknowledges a held message where it physically is: its original, or the carried copy that stands for it.
     mutating func acknowledge(_ ref: HeldRef) {
         self.held.remove(ref)
         self.counters.acknowledged += 1
-        self.output.acknowledgements.append(self.messageRef(ref))
+        self.output.acknowledgements.append(self.messageRef(self.carrying.release(ref) ?? ref))
     }
 
     mutating func deadLetter(_ delivery: Delivery, ref: HeldRef, topic: String, reason: DeadLetterReason) {

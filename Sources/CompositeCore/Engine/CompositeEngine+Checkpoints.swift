@@ -48,6 +48,7 @@ extension CompositeEngine {
     /// The caller's consumer has been handed everything the broker holds for `topic`: a checkpoint read back for it
     /// applies now.
     public mutating func topicCaughtUp(_ topic: String) -> [EngineAction] {
+        self.handleDeferredCopies()
         guard let index = self.topicIndex[topic] else { return [] }
         let slot = self.topicSlots[Int(index)]
         if slot.stream >= 0, !slot.isState { self.applyCheckpoint(stream: slot.stream, kind: slot.kind) }

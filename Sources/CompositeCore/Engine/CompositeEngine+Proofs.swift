@@ -92,6 +92,12 @@ extension CompositeEngine {
             self.acknowledge(ref)
             return
         }
+        if let json, let carried = CarriedMessage(json: json),
+            carried.tenant == self.streams[Int(slot.stream)].topic.kraneTenant
+        {
+            self.carriedMessageRead(carried, copy: ref, delivery: delivery, stream: slot.stream)
+            return
+        }
         if let json, let checkpoint = WatermarkCheckpoint(json: json),
             checkpoint.tenant == self.streams[Int(slot.stream)].topic.kraneTenant
         {
@@ -105,7 +111,9 @@ extension CompositeEngine {
                 delivery,
                 ref: ref,
                 topic: "\(delivery.topic)-DLQ",
-                reason: DeadLetterReason("not a decision proof or checkpoint of tenant \(slot.topic.kraneTenant)")
+                reason: DeadLetterReason(
+                    "not a decision proof, checkpoint or carried message of tenant \(slot.topic.kraneTenant)"
+                )
             )
             return
         }

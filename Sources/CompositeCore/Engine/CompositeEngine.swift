@@ -45,6 +45,13 @@ public struct CompositeEngine: Sendable {
     var proofs: [OccurrenceKey: ProvenComposite] = [:]
     var provenTasks: [OccurrenceKey: OccurrenceKey] = [:]
     var provenResults: [ResultKey: OccurrenceKey] = [:]
+    /// Held input messages as carrying sees them; see `CompositeEngine+Carrying`.
+    var carrying = CarryLedger()
+    /// The latest time carrying knows of: the caller's clock, or the latest publish time read.
+    var carryClock = Timestamp.distantPast
+    /// Copies read from the state topics before any input, handled once the state topics have been read.
+    var deferredCopies: [(carried: CarriedMessage, copy: HeldRef, delivery: Delivery, stream: Int32)] = []
+    var inputStarted = false
 
     var sequence: UInt64 = 0
     var output = ActionBuffer()
@@ -69,8 +76,15 @@ public struct CompositeEngine: Sendable {
         self.counters.messagesReceived += 1
         let slotIndex = self.slot(for: delivery.topic)
         let ref = HeldRef(topic: slotIndex, id: delivery.id)
-        // A redelivery of a message we hold: acknowledging it would release the held copy, so it is ignored.
+        // Input comes only after the state topics have been read.
+        if !self.inputStarted, !self.topicSlots[Int(slotIndex)].isState { self.handleDeferredCopies() }
+        // A redelivery of a message we hold: acknowledging it would release the held copy, so it is ignored. An
+        // original that comes back while a carried copy holds it is no hole to keep: only the copy stands for it.
         if self.held.contains(ref) {
+            if let location = self.carrying.location(of: ref), location != ref {
+                self.acknowledgePhysically(ref)
+                return self.output.take()
+            }
             self.counters.redeliveriesIgnored += 1
             return []
         }
@@ -114,9 +128,16 @@ public struct CompositeEngine: Sendable {
             )
             return self.output.take()
         }
+        self.receiveInput(delivery, slot: slot, ref: ref, isCopy: false)
+        return self.output.take()
+    }
+
+    /// An input message, or a carried copy standing for one (`isCopy`). A copy was read long after its original:
+    /// it moves no watermark and no read position, which the original did when it was first read.
+    mutating func receiveInput(_ delivery: Delivery, slot: TopicSlot, ref: HeldRef, isCopy: Bool) {
         switch EventDecoder.decode(delivery.payload, on: slot.topic) {
         case .failure(let reason):
-            self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
+            if !isCopy { self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime) }
             self.deadLetter(
                 delivery,
                 ref: ref,
@@ -127,27 +148,41 @@ public struct CompositeEngine: Sendable {
             // Results read back carry this service's own publish clock, not the progress of the platform's
             // producers, so they do not move the watermark.
             if case .compositeScoreGenerated = event {
-            } else {
+            } else if !isCopy {
                 self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
             }
+            let deadLetters = self.counters.deadLetters
             self.handle(event, stream: slot.stream, ref: ref, at: delivery.publishTime)
+            // Held as an input message (not as a dead letter in flight): it may have to be carried one day.
+            if !isCopy, self.held.contains(ref), self.counters.deadLetters == deadLetters {
+                self.holdForCarrying(
+                    ref,
+                    delivery: delivery,
+                    tenant: slot.topic.kraneTenant,
+                    at: ref,
+                    since: delivery.publishTime
+                )
+            }
         }
+        guard !isCopy else { return }
         self.read(delivery.id, stream: slot.stream, kind: slot.kind)
-        return self.output.take()
+        if delivery.publishTime > self.carryClock { self.carryClock = delivery.publishTime }
     }
 
     /// The broker durably stored a publication (as message `messageID`, when it said): what it settles moves on. A
     /// result is followed by its decision proof; once the proof is stored, the composite's messages are acknowledged.
     public mutating func publicationConfirmed(_ id: PublicationID, messageID: MessageID? = nil) -> [EngineAction] {
         guard let publication = self.publications.removeValue(forKey: id) else { return [] }
-        if case .checkpoint(let stream) = publication.stage {
+        if case .carry(let identity) = publication.stage {
+            self.carryConfirmed(identity, id: messageID)
+        } else if case .checkpoint(let stream) = publication.stage {
             self.checkpointConfirmed(stream: stream, id: messageID)
         } else if let composite = publication.composite {
             switch publication.stage {
             case .result: self.publishProof(composite)
             case .proof(let proof): self.proofConfirmed(proof, of: composite, id: messageID)
             case .settledProof(let proof): self.settledProofConfirmed(proof, of: composite, id: messageID)
-            case .checkpoint: break
+            case .checkpoint, .carry: break
             }
         } else {
             for ref in publication.refs {
@@ -182,6 +217,7 @@ public struct CompositeEngine: Sendable {
     /// A topic has been idle long enough to count as read up to `time` (the caller's wall clock): the only way the
     /// wall clock enters the engine. Never used by replay.
     public mutating func advanceWatermark(topic: String, to time: Timestamp) -> [EngineAction] {
+        self.handleDeferredCopies()
         let slot = self.topicSlots[Int(self.slot(for: topic))]
         if slot.stream >= 0 { self.advance(stream: slot.stream, kind: slot.kind, to: time) }
         return self.output.take()
@@ -189,6 +225,7 @@ public struct CompositeEngine: Sendable {
 
     /// Every topic has been read to its end (end of a replay): all watermarks move to +infinity.
     public mutating func endOfInput() -> [EngineAction] {
+        self.handleDeferredCopies()
         for stream in self.streams.indices {
             self.advance(stream: Int32(stream), kind: .tasks, to: .distantFuture)
             self.advance(stream: Int32(stream), kind: .experiments, to: .distantFuture)
@@ -238,7 +275,13 @@ public struct CompositeEngine: Sendable {
             proofsHeld: self.proofs.count,
             checkpointsHeld: self.streams.reduce(0) {
                 $0 + $1.checkpointsRead.count + ($1.ownCheckpoint == nil ? 0 : 1)
-            }
+            },
+            carriedMessagesHeld: self.carrying.copiesHeld,
+            heldPerInputTopic: Dictionary(
+                uniqueKeysWithValues: self.carrying.slots.filter { !self.topicSlots[Int($0)].isState }.map {
+                    (self.topicSlots[Int($0)].name, self.carrying.heldPerSlot[$0, default: 0])
+                }
+            )
         )
     }
 
@@ -278,6 +321,8 @@ struct InFlightPublication {
         case settledProof(DecisionProof)
         /// A watermark checkpoint of a stream.
         case checkpoint(stream: Int32)
+        /// A carried copy of a held message (its identity).
+        case carry(HeldRef)
     }
 
     var refs: [HeldRef]

@@ -20,6 +20,8 @@ public struct Publication: Sendable, Hashable {
         case proof
         /// A watermark checkpoint, to the tenant's state topic (internal: replay does not print it).
         case checkpoint
+        /// A held message carried forward to the tenant's state topic (internal: replay does not print it).
+        case carry
     }
 
     public var id: PublicationID
@@ -29,6 +31,9 @@ public struct Publication: Sendable, Hashable {
     public var properties: [String: String]
     public var key: String?
     public var kind: Kind
+    /// The publish time to record, for brokers whose producer sets it; `nil` for the broker's clock. Carried copies
+    /// set the engine's clock, so that replay (which has no clock) ages them in its own time.
+    public var publishTime: Timestamp?
 
     public init(
         id: PublicationID,
@@ -36,8 +41,10 @@ public struct Publication: Sendable, Hashable {
         payload: [UInt8],
         properties: [String: String] = [:],
         key: String? = nil,
-        kind: Kind
+        kind: Kind,
+        publishTime: Timestamp? = nil
     ) {
+        self.publishTime = publishTime
         self.id = id
         self.topic = topic
         self.payload = payload

@@ -16,6 +16,11 @@ public struct EngineStatistics: Sendable, Hashable {
     /// Watermark checkpoints kept on the state topics (the latest of each tenant, and any read back and not yet
     /// superseded).
     public var checkpointsHeld = 0
+    /// Carried copies on the state topics that stand for held messages.
+    public var carriedMessagesHeld = 0
+    /// Messages held on each input topic (by its name as the broker reports it): an upper bound on the
+    /// acknowledgement holes the service leaves there. Topics that hold nothing are left out.
+    public var heldPerInputTopic: [String: Int] = [:]
 }
 
 /// Monotonic counts since the engine started.
@@ -34,6 +39,10 @@ public struct EngineCounters: Sendable, Hashable {
     public var proofsReadLate = 0
     /// Checkpoint parts (one input topic's watermark) read back after a restart and applied.
     public var checkpointsApplied = 0
+    /// Held messages carried forward to a state topic (each confirmed copy counts).
+    public var messagesCarried = 0
+    /// Carried copies read back standing for a message not otherwise held (after a restart).
+    public var carriedMessagesRead = 0
 }
 
 /// One pending composite and what it is waiting for.
