@@ -200,4 +200,27 @@ public struct EmbeddedBrokerInspector {
             ).map(EmbeddedBroker.message)
         }
     }
+
+    /// The acknowledgement holes the subscription has on `topic`: runs of unacknowledged messages followed by an
+    /// acknowledged one, which is what Pulsar must persist as individually acknowledged ranges (and Kafka as commit
+    /// metadata). Semantics guarantee 6 keeps it under the service's `MAX_HELD_PER_TOPIC`.
+    public func acknowledgementHoles(topic: String) throws -> Int {
+        let acknowledged = try self.broker.database.read { db in
+            try Bool.fetchAll(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.subscription = ? AND a.message_id = m.id)
+                    FROM messages m WHERE m.topic = ? ORDER BY m.id
+                    """,
+                arguments: [self.subscription, topic]
+            )
+        }
+        var holes = 0
+        var open = false
+        for flag in acknowledged {
+            if flag, open { holes += 1 }
+            open = !flag
+        }
+        return holes
+    }
 }

@@ -53,6 +53,8 @@ public struct ReplayReport: Sendable {
     public var pendingComposites: Int
     public var unacknowledged: Int
     public var restarts: Int
+    /// Held messages carried forward to a state topic (copies stored, counting copies of copies).
+    public var messagesCarried = 0
 
     /// The one-line summary printed on stderr.
     public var summary: String {
@@ -60,5 +62,6 @@ public struct ReplayReport: Sendable {
             + "(\(self.errorResults) errors), \(self.deadLetters) dead letters, "
             + "\(self.pendingComposites) composites pending, \(self.unacknowledged) messages unacknowledged"
             + (self.restarts > 0 ? ", \(self.restarts) restarts" : "")
+            + (self.messagesCarried > 0 ? ", \(self.messagesCarried) carried" : "")
     }
 }

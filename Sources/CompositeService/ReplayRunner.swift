@@ -121,7 +121,13 @@ public enum ReplayRunner {
             unacknowledged: Self.unacknowledgedIdentities(broker: broker, topics: topics, stateTopics: stateTopics),
             restarts: restarts
         )
-        // Proofs, checkpoints and read markers are the service's own state, not part of what replay prints.
+        // Proofs, checkpoints, carried copies and read markers are the service's own state, not part of what replay
+        // prints.
+        for published in broker.publishedMessages where stateTopics.contains(published.topic) {
+            if let json = try? JSONParser.parse(published.payload), CarriedMessage(json: json) != nil {
+                report.messagesCarried += 1
+            }
+        }
         for published in broker.publishedMessages where !stateTopics.contains(published.topic) {
             if let reason = published.properties["reason"], published.topic.hasSuffix("-DLQ") {
                 report.deadLetters += 1

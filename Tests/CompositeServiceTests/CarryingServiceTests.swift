@@ -1,0 +1,161 @@
+import BrokerTestSupport
+import CompositeBroker
+import CompositeCore
+import CompositeEmbeddedBroker
+import CompositeService
+import Foundation
+import Testing
+
+extension ProcessTests {
+    /// Semantics guarantee 6 on the real binary and the embedded broker: however many composites are held, the holes
+    /// on an input subscription stay under `MAX_HELD_PER_TOPIC`, because long-held messages are carried to the state
+    /// topic; a SIGKILL then reads them back from there, and the results are those of a replay.
+    @Suite(.timeLimit(.minutes(6)))
+    struct CarryingServiceTests {
+        let endToEnd = ServiceEndToEndTests()
+        static let tenant = "orikami"
+        static let tasks = "persistent://krane-staging/tasks/orikami-events"
+        static let experiments = "persistent://krane-staging/experiments/orikami-events"
+        static let state = "persistent://krane-staging/tasks/orikami-events-composite-service-state"
+
+        /// `composites` IMWG composites, each with its three questionnaires and four unrelated tasks, published an
+        /// hour ago (so that the carry age does not decide what is carried: the bound does); then, a minute ago,
+        /// their completions and scores.
+        static func stream(composites: Int) -> (held: [FixtureMessage], rest: [FixtureMessage], patients: String) {
+            let start = Int64(Date().timeIntervalSince1970) - 3_600
+            var held: [(Int64, String, String)] = []
+            var rest: [(Int64, String, String)] = []
+            var patients: [String] = []
+            func event(_ name: String, _ data: String) -> String {
+                #"{"name":"\#(name)","version":"v2","tenant":"orikami","data":{\#(data)}}"#
+            }
+            for index in 0..<composites {
+                let patient = "patient-\(index)"
+                patients.append(
+                    #"{"tenant":"orikami","patientId":"\#(patient)","birthDate":"19\#(30 + index % 50)-05-17"}"#
+                )
+                let base = index * 10
+                let at = start + Int64(index)
+                func created(_ occurrence: Int, _ feature: String, _ type: String) -> String {
+                    event(
+                        "FutureTaskCreated",
+                        #""experimentType":"\#(type)","featureId":"\#(feature)","patientId":"\#(patient)","projectId":null,"occurrenceId":\#(occurrence),"startAt":"2024-01-15T08:00:00.000Z""#
+                    )
+                }
+                held.append((at, Self.tasks, created(base, "IMWGFrailty", "composite")))
+                for (offset, feature) in ["Katz-ADL", "Lawton-IADL", "CCI"].enumerated() {
+                    held.append((at, Self.tasks, created(base + offset + 1, feature, "questionnaire")))
+                }
+                for other in 0..<4 {
+                    held.append((at, Self.tasks, event("TaskStarted", #""occurrenceId":\#(base + 5 + other)"#)))
+                }
+                for (offset, maximum) in [6, 8, 37].enumerated() {
+                    let occurrence = base + offset + 1
+                    let done = start + 3_000 + Int64(index)
+                    rest.append(
+                        (
+                            done, Self.tasks,
+                            event("TaskCompleted", #""occurrenceId":\#(occurrence),"resultId":"r\#(occurrence)""#)
+                        )
+                    )
+                    rest.append(
+                        (
+                            done, Self.experiments,
+                            event(
+                                "QuestionnaireScoreGenerated",
+                                #""resultId":"r\#(occurrence)","score":\#((index + offset) % (maximum + 1)),"interpretation":null"#
+                            )
+                        )
+                    )
+                }
+            }
+            func fixture(_ events: [(Int64, String, String)], line: Int) -> [FixtureMessage] {
+                events.enumerated().map { index, event in
+                    FixtureMessage(
+                        topic: event.1,
+                        publishTime: Timestamp(millisecondsSinceEpoch: event.0 * 1_000),
+                        payload: Array(event.2.utf8),
+                        key: nil,
+                        file: "carrying",
+                        line: line + index
+                    )
+                }
+            }
+            return (
+                fixture(held, line: 1), fixture(rest, line: held.count + 1), patients.joined(separator: "\n") + "\n"
+            )
+        }
+
+        static func publish(_ messages: [FixtureMessage], to broker: EmbeddedBroker) throws {
+            _ = try broker.publish(
+                messages.map {
+                    EmbeddedBroker.Record(
+                        message: OutgoingMessage(payload: $0.payload),
+                        topic: $0.topic,
+                        publishTime: $0.publishTime
+                    )
+                }
+            )
+        }
+
+        @Test func thousandsOfHeldMessagesLeaveHolesUnderTheBoundAndAKillLosesNone() async throws {
+            let bound = 40
+            let composites = 500
+            let directory = try temporaryDirectory("carrying")
+            let (held, rest, patientLines) = Self.stream(composites: composites)
+            let patients = try ReplayComparison.writePatients(patientLines, into: directory)
+            let expected = try await ReplayComparison.expected(held + rest, patients: patients)
+            #expect(expected.count == composites)
+
+            let data = directory.appendingPathComponent("data")
+            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            try Self.publish(held, to: broker)
+            let port = try TestTools.freePort()
+            var environment = self.endToEnd.environment(data: data, patients: patients, port: port)
+            environment["KRANE_TENANTS"] = Self.tenant
+            environment["MAX_HELD_PER_TOPIC"] = String(bound)
+            let log = directory.appendingPathComponent("service.log")
+            let inspector = try EmbeddedBrokerInspector(broker: broker, subscription: "composite-service")
+            var service = try ServiceProcess(environment: environment, log: log)
+
+            // 2,000 messages held by 500 composites among 2,000 unrelated ones: all but the bound are carried.
+            try await ServiceEndToEndTests.waitFor("every composite pending, its messages carried") {
+                await ServiceEndToEndTests.metric(port, "composite_pending_composites") == Double(composites)
+                    && (try? inspector.unacknowledged(topics: [Self.tasks]).count) ?? .max <= bound
+            }
+            #expect(try inspector.acknowledgementHoles(topic: Self.tasks) <= bound)
+            #expect(
+                await ServiceEndToEndTests.metric(port, "composite_acknowledgement_holes") ?? .infinity <= Double(bound)
+            )
+            let carried = await ServiceEndToEndTests.metric(port, "composite_held_messages", #"reason="carried""#) ?? 0
+            #expect(carried >= Double(4 * composites - bound), "held messages stand on the state topic")
+            #expect(await ServiceEndToEndTests.metric(port, "composite_messages_carried_total") ?? 0 >= carried)
+
+            // A kill: the restarted service gets its held messages back from the state topic.
+            service.kill()
+            service = try ServiceProcess(environment: environment, log: log)
+            try await ServiceEndToEndTests.waitFor("every composite pending again after the kill") {
+                await ServiceEndToEndTests.metric(port, "composite_pending_composites") == Double(composites)
+            }
+            try Self.publish(rest, to: broker)
+            try self.endToEnd.endInput(broker)
+            try await TestTools.waitUntil("every composite decided", timeout: .seconds(240)) {
+                ReplayComparison.distinct(try self.endToEnd.published(broker)).count >= composites
+            }
+            let published = try self.endToEnd.published(broker)
+            #expect(
+                ReplayComparison.distinct(published) == expected,
+                "\(ReplayComparison.difference(ReplayComparison.distinct(published), expected))"
+            )
+            ReplayComparison.expectNoDifferingDuplicates(published)
+            // Decided composites release their copies too: the state topic keeps only proofs and a checkpoint.
+            try await TestTools.waitUntil("no carried copy left unacknowledged") {
+                try inspector.unacknowledged(topics: [Self.state]).allSatisfy { message in
+                    (try? JSONParser.parse(message.payload)).flatMap(CarriedMessage.init(json:)) == nil
+                }
+            }
+            #expect(try inspector.acknowledgementHoles(topic: Self.tasks) <= bound)
+            #expect(await service.terminate() == 0)
+        }
+    }
+}
