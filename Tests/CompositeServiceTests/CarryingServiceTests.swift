@@ -2,6 +2,8 @@ import BrokerTestSupport
 import CompositeBroker
 import CompositeCore
 import CompositeEmbeddedBroker
+import CompositeKafka
+import CompositePulsar
 import CompositeService
 import Foundation
 import Testing
@@ -156,6 +158,104 @@ extension ProcessTests {
             }
             #expect(try inspector.acknowledgementHoles(topic: Self.tasks) <= bound)
             #expect(await service.terminate() == 0)
+        }
+
+        /// One message per input topic in 2100: every watermark moves past the stream.
+        static var endOfInput: [FixtureMessage] {
+            [Self.tasks, Self.experiments].map { topic in
+                FixtureMessage(
+                    topic: topic,
+                    publishTime: Timestamp(millisecondsSinceEpoch: 4_102_444_800_000),
+                    payload: GeneratedStream.endOfStream(tenant: Self.tenant),
+                    key: nil,
+                    file: "end",
+                    line: 1
+                )
+            }
+        }
+
+        /// The same story on a network broker: held messages carried, the holes under the bound by the service's own
+        /// count, a SIGKILL, and the results of a replay.
+        func story(
+            environment: [String: String],
+            port: Int,
+            directory: URL,
+            publish: ([FixtureMessage]) async throws -> Void,
+            records: (_ count: Int, _ service: ServiceProcess) async throws -> [ReplayRecord]
+        ) async throws {
+            let bound = 40
+            let composites = 300
+            let (held, rest, patientLines) = Self.stream(composites: composites)
+            let patients = try ReplayComparison.writePatients(patientLines, into: directory)
+            let expected = try await ReplayComparison.expected(held + rest, patients: patients)
+            var environment = environment
+            environment["PATIENT_DIRECTORY"] = patients.path
+            environment["KRANE_TENANTS"] = Self.tenant
+            environment["MAX_HELD_PER_TOPIC"] = String(bound)
+            environment["HTTP_PORT"] = String(port)
+            let log = directory.appendingPathComponent("service.log")
+            try await publish(held)
+            var service = try ServiceProcess(environment: environment, log: log)
+            defer { service.kill() }
+            try await ServiceEndToEndTests.waitFor("every composite pending, its messages carried; log \(log.path)") {
+                let pending = await ServiceEndToEndTests.metric(port, "composite_pending_composites")
+                let carried = await ServiceEndToEndTests.metric(port, "composite_held_messages", #"reason="carried""#)
+                return pending == Double(composites) && (carried ?? 0) >= Double(4 * composites - bound)
+            }
+            let holes = await ServiceEndToEndTests.metric(port, "composite_acknowledgement_holes", "tasks")
+            #expect(holes ?? .infinity <= Double(bound))
+            service.kill()
+            service = try ServiceProcess(environment: environment, log: log)
+            try await ServiceEndToEndTests.waitFor("every composite pending again after the kill; log \(log.path)") {
+                await ServiceEndToEndTests.metric(port, "composite_pending_composites") == Double(composites)
+            }
+            try await publish(rest + Self.endOfInput)
+            let published = try await records(composites, service)
+            #expect(
+                ReplayComparison.distinct(published) == expected,
+                "\(ReplayComparison.difference(ReplayComparison.distinct(published), expected))"
+            )
+            ReplayComparison.expectNoDifferingDuplicates(published)
+            #expect(await service.terminate() == 0)
+        }
+
+        @Test func onPulsarTheHolesStayUnderTheBoundAndAKillLosesNothing() async throws {
+            let server = try PulsarLiteServer()
+            defer { server.stop() }
+            try await server.start()
+            let pulsar = PulsarServiceTests()
+            let broker = try PulsarBroker(
+                configuration: PulsarClientConfiguration(serviceURL: server.serviceURL),
+                logger: PulsarServiceTests.logger
+            )
+            let directory = try temporaryDirectory("carrying-pulsar")
+            try await self.story(
+                environment: pulsar.environment(server, patients: directory),
+                port: try TestTools.freePort(),
+                directory: directory,
+                publish: { try await pulsar.publish($0[...], to: broker) },
+                records: { count, service in
+                    try await pulsar.waitForResults(broker, server: server, count: count, service: service)
+                }
+            )
+            #expect(try await pulsar.leftovers(broker).isEmpty, "every input message acknowledged at the end")
+            await broker.close()
+        }
+
+        @Test func onKafkaTheHolesStayUnderTheBoundAndAKillLosesNothing() async throws {
+            let kafka = KafkaServiceTests()
+            let tansu = try kafka.startTansu()
+            let broker = try KafkaTestCluster.broker(tansu.brokers)
+            let directory = try temporaryDirectory("carrying-kafka")
+            try await self.story(
+                environment: kafka.environment(tansu, patients: directory),
+                port: try TestTools.freePort(),
+                directory: directory,
+                publish: { try await ServiceRunner.publish($0, to: broker) },
+                records: { count, service in try await kafka.waitForRecords(broker, count: count, services: [service]) }
+            )
+            await broker.close()
+            withExtendedLifetime(tansu) {}
         }
     }
 }
