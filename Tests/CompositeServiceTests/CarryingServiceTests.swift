@@ -257,5 +257,76 @@ extension ProcessTests {
             await broker.close()
             withExtendedLifetime(tansu) {}
         }
+
+        /// Kafka deletes messages past `retention.ms` whether or not they are held. With the smallest carry age (1 s,
+        /// so that copies are carried again every second too), everything held is on the state topic within moments;
+        /// then the input topics are deleted and created again while the service is down, as retention would empty
+        /// them, and the restarted service still decides every composite as a replay does.
+        @Test func onKafkaInputRetentionPastTheCarryAgeLosesNothing() async throws {
+            let kafka = KafkaServiceTests()
+            let tansu = try kafka.startTansu()
+            let broker = try KafkaTestCluster.broker(tansu.brokers)
+            let directory = try temporaryDirectory("carrying-retention")
+            let composites = 100
+            let (held, rest, patientLines) = Self.stream(composites: composites)
+            let patients = try ReplayComparison.writePatients(patientLines, into: directory)
+            let port = try TestTools.freePort()
+            var environment = kafka.environment(tansu, patients: patients)
+            environment["KRANE_TENANTS"] = Self.tenant
+            environment["CARRY_AGE_SECONDS"] = "1"
+            environment["HTTP_PORT"] = String(port)
+            let log = directory.appendingPathComponent("service.log")
+            try await ServiceRunner.publish(held, to: broker)
+            var service = try ServiceProcess(environment: environment, log: log)
+            defer { service.kill() }
+            try await ServiceEndToEndTests.waitFor("every held message carried; log \(log.path)") {
+                let pending = await ServiceEndToEndTests.metric(port, "composite_pending_composites")
+                let holes = await ServiceEndToEndTests.metric(port, "composite_acknowledgement_holes")
+                let carried = await ServiceEndToEndTests.metric(port, "composite_held_messages", #"reason="carried""#)
+                return pending == Double(composites) && holes == 0 && carried == Double(4 * composites)
+            }
+            // Carried again while it waits: copies of copies.
+            try await ServiceEndToEndTests.waitFor("copies carried again; log \(log.path)") {
+                await ServiceEndToEndTests.metric(port, "composite_messages_carried_total") ?? 0
+                    >= Double(3 * 4 * composites)
+            }
+            service.kill()
+            // Retention empties the input topics: they are deleted and created again, and the tasks topic gets as
+            // many unrelated messages as it had, so that offsets go on where they were (Kafka's retention moves the
+            // log start; it never reuses offsets) and the group's committed offset still points into the log.
+            let mapping = try KafkaTopicMapping()
+            for topic in [Self.tasks, Self.experiments] {
+                let name = try mapping.kafkaTopic(topic)
+                try runToCompletion(
+                    TansuServer.tools.appendingPathComponent("bin/tansu").path,
+                    ["topic", "delete", "--broker", "tcp://\(tansu.brokers)", name]
+                )
+                try tansu.createTopic(name)
+            }
+            let filler = held.filter { $0.topic == Self.tasks }.enumerated().map { index, message in
+                var unrelated = message
+                unrelated.publishTime = rest[0].publishTime.adding(milliseconds: -60_000)
+                unrelated.payload = Array(
+                    #"{"name":"TaskStarted","version":"v2","tenant":"orikami","data":{"occurrenceId":\#(900_000 + index)}}"#
+                        .utf8
+                )
+                return unrelated
+            }
+            try await ServiceRunner.publish(filler, to: broker)
+            let expected = try await ReplayComparison.expected(held + filler + rest, patients: patients)
+            service = try ServiceProcess(environment: environment, log: log)
+            try await ServiceEndToEndTests.waitFor("every composite pending again from its copies; log \(log.path)") {
+                await ServiceEndToEndTests.metric(port, "composite_pending_composites") == Double(composites)
+            }
+            try await ServiceRunner.publish(rest + Self.endOfInput, to: broker)
+            let published = try await kafka.waitForRecords(broker, count: composites, services: [service])
+            #expect(
+                ReplayComparison.distinct(published) == expected,
+                "\(ReplayComparison.difference(ReplayComparison.distinct(published), expected))"
+            )
+            #expect(await service.terminate() == 0)
+            await broker.close()
+            withExtendedLifetime(tansu) {}
+        }
     }
 }
