@@ -191,5 +191,35 @@ extension ProcessTests {
             let alone = try self.run(["replay", fixture, "--forget-every", "3"])
             #expect(alone.status == 2 && alone.stderr.contains("--forget-every needs --restart-every"))
         }
+
+        /// `replay --carry-age` and `--max-held-per-topic` at their smallest values carry every held message, again
+        /// and again, and change no result; the summary counts the copies; values out of range are refused.
+        @Test func replayCarryingChangesNothingAndItsOptionsAreChecked() throws {
+            for fixture in ["fixtures/happy-path.jsonl", "fixtures/two-tenants.jsonl", "fixtures/duplicates.jsonl"] {
+                let plain = try self.run(["replay", fixture, "--patients", "fixtures/patients.jsonl"])
+                let carried = try self.run([
+                    "replay", fixture, "--patients", "fixtures/patients.jsonl", "--carry-age", "1",
+                    "--max-held-per-topic", "1", "--restart-every", "3",
+                ])
+                #expect(plain.status == 0 && carried.status == 0)
+                #expect(!plain.stdout.isEmpty)
+                #expect(
+                    Set(carried.stdout.split(separator: "\n")) == Set(plain.stdout.split(separator: "\n")),
+                    "\(fixture)"
+                )
+                #expect(carried.stderr.contains(" carried"), "\(carried.stderr)")
+                #expect(carried.stderr.contains("0 messages unacknowledged"))
+            }
+            for (option, value) in [
+                ("--carry-age", "0"), ("--carry-age", "31536001"), ("--max-held-per-topic", "0"),
+                ("--max-held-per-topic", "1000001"),
+            ] {
+                let refused = try self.run(["replay", "fixtures/happy-path.jsonl", option, value])
+                #expect(
+                    refused.status == 2 && refused.stderr.contains("\(option) must be between"),
+                    "\(option) \(value)"
+                )
+            }
+        }
     }
 }

@@ -51,6 +51,20 @@ import Testing
         #expect(configuration.maximumClockSkewSeconds == seconds)
     }
 
+    /// The carry age and the bound on held messages per topic at their defaults, smallest and largest valid values.
+    @Test(arguments: [
+        ([:], Int64(259_200_000), 500),
+        (["CARRY_AGE_SECONDS": "1", "MAX_HELD_PER_TOPIC": "1"], Int64(1_000), 1),
+        (["CARRY_AGE_SECONDS": "31536000", "MAX_HELD_PER_TOPIC": "1000000"], Int64(31_536_000_000), 1_000_000),
+    ])
+    func carryingSettingsAreReadAtTheirBounds(environment: [String: String], age: Int64, bound: Int) throws {
+        let configuration = try ServiceConfiguration.load(
+            environment: environment.merging(["KRANE_TENANTS": "orikami"]) { given, _ in given }
+        )
+        #expect(configuration.engine.carryAge == age)
+        #expect(configuration.engine.maxHeldPerTopic == bound)
+    }
+
     @Test func theEnvironmentWinsOverTheDotEnvFile() throws {
         let dotEnv = try DotEnvFile.parse(
             "# comment\nexport KRANE_TENANTS=orikami\nLATENESS_SECONDS = \"120\"\nPULSAR_TENANT='krane-prod'\n\n",
@@ -116,6 +130,22 @@ import Testing
         (
             ["KRANE_TENANTS": "a", "CHECKPOINT_SECONDS": "3601"],
             #"invalid configuration: CHECKPOINT_SECONDS must be a whole number from 1 to 3600, got "3601""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "CARRY_AGE_SECONDS": "0"],
+            #"invalid configuration: CARRY_AGE_SECONDS must be a whole number from 1 to 31536000, got "0""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "CARRY_AGE_SECONDS": "31536001"],
+            #"invalid configuration: CARRY_AGE_SECONDS must be a whole number from 1 to 31536000, got "31536001""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "MAX_HELD_PER_TOPIC": "0"],
+            #"invalid configuration: MAX_HELD_PER_TOPIC must be a whole number from 1 to 1000000, got "0""#
+        ),
+        (
+            ["KRANE_TENANTS": "a", "MAX_HELD_PER_TOPIC": "1000001"],
+            #"invalid configuration: MAX_HELD_PER_TOPIC must be a whole number from 1 to 1000000, got "1000001""#
         ),
     ])
     func invalidValuesFailWithOneLineNamingTheKey(environment: [String: String], message: String) {
