@@ -45,10 +45,20 @@ enum EngineBenchmark {
     }
 
     static func main() async throws {
-        let patients = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
         let (registry, errors) = try ScorerDirectory.load("composites")
         guard errors.isEmpty else { fatalError("scorer errors: \(errors)") }
         let catalog = ScorerCatalog(registry.scorers.map { $0 as any CompositeScorer })
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "holding" {
+            let numbers = arguments.dropFirst().compactMap { Int($0) }
+            try await HoldingBenchmark.run(
+                pending: numbers.first ?? 20_000,
+                others: numbers.dropFirst().first ?? 1_000_000,
+                catalog: catalog
+            )
+            return
+        }
+        let patients = arguments.first.flatMap { Int($0) } ?? 100_000
         let stream = StreamGenerator.make(patients: patients)
         print("stream: \(stream.count) messages, \(patients) patients")
 

@@ -122,7 +122,10 @@ enum KafkaBenchmark {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw KafkaError(executable, reason: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+            throw KafkaError(
+                executable,
+                reason: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus)"
+            )
         }
     }
 }

@@ -21,7 +21,10 @@ enum PulsarBenchmark {
         defer { server.stop() }
         try await server.start()
         let logger = Logger(label: "pulsar-benchmark")
-        let broker = try PulsarBroker(configuration: PulsarClientConfiguration(serviceURL: server.serviceURL), logger: logger)
+        let broker = try PulsarBroker(
+            configuration: PulsarClientConfiguration(serviceURL: server.serviceURL),
+            logger: logger
+        )
         for delivery in stream {
             _ = try await broker.publish(
                 OutgoingMessage(payload: delivery.payload, publishTime: delivery.publishTime),
@@ -30,7 +33,11 @@ enum PulsarBenchmark {
         }
         let topics = Array(Set(stream.map(\.topic))).sorted()
 
-        let official = try OfficialPulsarClient.consumeRate(serviceURL: server.serviceURL, topics: topics, count: stream.count)
+        let official = try OfficialPulsarClient.consumeRate(
+            serviceURL: server.serviceURL,
+            topics: topics,
+            count: stream.count
+        )
 
         // Our client alone: receive and acknowledge, no engine.
         let clock = ContinuousClock()

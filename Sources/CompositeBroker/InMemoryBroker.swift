@@ -207,6 +207,22 @@ public final class InMemoryBroker: MessageBroker {
         }
     }
 
+    /// The acknowledgement holes `subscription` has on `topic`: runs of unacknowledged messages followed by an
+    /// acknowledged one (what Pulsar persists as individually acknowledged ranges).
+    public func acknowledgementHoles(topic: String, subscription: String) -> Int {
+        self.state.withLock { state in
+            let acknowledged = state.subscriptions[topic]?[subscription]?.acknowledged ?? []
+            var holes = 0
+            var open = false
+            for stored in state.topics[topic] ?? [] {
+                let isAcknowledged = acknowledged.contains(stored.message.id.entryId)
+                if isAcknowledged, open { holes += 1 }
+                open = !isAcknowledged
+            }
+            return holes
+        }
+    }
+
     /// Whether `subscription` has acknowledged the message.
     public func isAcknowledged(_ ref: MessageRef, subscription: String) -> Bool {
         self.state.withLock {
