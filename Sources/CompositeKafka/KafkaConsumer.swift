@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// All librdkafka calls run on one serial dispatch queue, off Swift's cooperative pool. When a rebalance changes the
 /// assignment of a group that delivered messages since the engine was built, ``receive(timeout:)`` throws
-/// ``BrokerError/Code/assignmentChanged`` once: the caller drops everything it built from earlier messages, and the
+/// ``BrokerError/Code/assignmentChanged`` once (and when a group gains partitions, so that the rebuilt engine reads the
+/// tenant's state topic past everything the previous owner stored there): the caller drops everything it built from
+/// earlier messages, and the
 /// next receive starts every assigned partition of every group again at its committed offset and delivers everything
 /// from there, the messages the discarded engine acknowledged included, so the new engine reads the same topics
 /// (and reaches the same watermarks) as the one it replaces. A change in a group that delivered nothing to the engine
@@ -80,13 +82,23 @@ final class KafkaConsumer: BrokerConsumer {
                 let message = try self.translating { () throws(KafkaError) in try chosen.poll(timeout: milliseconds) }
                 if chosen.takeAssignmentChange() {
                     // The engine holds messages of this group: it must be rebuilt, and every group rewound for it.
-                    let mustTell = self.state.withLock { state in
-                        guard state.delivered.contains(chosenIndex) else { return false }
+                    // So must it when the group gains partitions: the previous owner may have published decision
+                    // proofs and carried messages to the tenant's state topic after this process's read marker, and
+                    // a new engine's marker, published now that the previous owner has been revoked, comes after
+                    // them (its input waits until the state topics are read up to it).
+                    let gained = chosen.hasAssignment
+                    let (mustTell, replayAll) = self.state.withLock { state in
+                        guard state.delivered.contains(chosenIndex) || gained else { return (false, false) }
+                        // Every group is read again for the new engine, unless none delivered anything yet.
+                        let replayAll = !state.delivered.isEmpty
                         state.delivered = []
-                        state.rewind = true
-                        return true
+                        state.rewind = replayAll
+                        return (true, replayAll)
                     }
                     if mustTell {
+                        if !replayAll {
+                            try self.translating { () throws(KafkaError) in try chosen.rewind(replay: false) }
+                        }
                         throw BrokerError(.assignmentChanged, reason: "Kafka group \(chosen.group) rebalanced")
                     }
                     // Nothing of this group reached the engine, which keeps what it built from the other groups (a

@@ -101,7 +101,9 @@ final class KafkaGroupMember: @unchecked Sendable {
             // Transport errors are retried inside librdkafka; they are reported, not fatal.
             self.logger.warning(
                 "kafka consumer error",
-                metadata: ["group": "\(self.group)", "topic": "\(topic ?? "-")", "error": "\(self.library.describe(error))"]
+                metadata: [
+                    "group": "\(self.group)", "topic": "\(topic ?? "-")", "error": "\(self.library.describe(error))",
+                ]
             )
             return nil
         }
@@ -120,6 +122,9 @@ final class KafkaGroupMember: @unchecked Sendable {
         if acknowledged { return nil }
         return RDKafkaMessage(message, library: self.library)
     }
+
+    /// Whether the group has partitions assigned to this member now.
+    var hasAssignment: Bool { self.state.withLock { !$0.partitions.isEmpty } }
 
     /// Whether the last poll changed the assignment; clears the flag.
     func takeAssignmentChange() -> Bool {
@@ -256,7 +261,8 @@ final class KafkaGroupMember: @unchecked Sendable {
 
     /// librdkafka's rebalance callback (eager protocol): commit and drop revoked partitions; read assigned ones'
     /// committed offsets and metadata and start there.
-    private func rebalance(_ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+    private func rebalance(_ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>)
+    {
         let given = RDKafkaPartitionList.entries(of: list)
         self.state.withLock { $0.assignmentChanged = true }
         do throws(KafkaError) {
@@ -269,19 +275,23 @@ final class KafkaGroupMember: @unchecked Sendable {
                 for entry in RDKafkaPartitionList.entries(of: list) {
                     let key = Partition(topic: entry.topic, partition: entry.partition)
                     partitions[key] =
-                        entry.offset >= 0 ? PartitionAcknowledgements(committed: entry.offset, metadata: entry.metadata) : nil
+                        entry.offset >= 0
+                        ? PartitionAcknowledgements(committed: entry.offset, metadata: entry.metadata) : nil
                 }
                 if let extra = partitions.keys.first(where: { $0.partition != 0 }) {
                     // More partitions would break topic order, which the engine's watermarks rely on.
                     self.state.withLock {
-                        $0.unsupported = "topic \(extra.topic) has more than one partition; composite-service needs one partition per tenant topic (docs/kafka.md)"
+                        $0.unsupported =
+                            "topic \(extra.topic) has more than one partition; composite-service needs one partition per tenant topic (docs/kafka.md)"
                     }
                 }
                 self.state.withLock { $0.partitions = partitions }
                 try self.assign(partitions)
                 self.logger.info(
                     "kafka partitions assigned",
-                    metadata: ["group": "\(self.group)", "partitions": "\(given.map { "\($0.topic)[\($0.partition)]" })"]
+                    metadata: [
+                        "group": "\(self.group)", "partitions": "\(given.map { "\($0.topic)[\($0.partition)]" })",
+                    ]
                 )
             } else {
                 let revoked = Set(given.map { Partition(topic: $0.topic, partition: $0.partition) })
@@ -291,7 +301,10 @@ final class KafkaGroupMember: @unchecked Sendable {
                     state.dirty.subtract(revoked)
                 }
                 _ = self.library.assign(self.client.handle, nil)
-                self.logger.info("kafka partitions revoked", metadata: ["group": "\(self.group)", "count": "\(revoked.count)"])
+                self.logger.info(
+                    "kafka partitions revoked",
+                    metadata: ["group": "\(self.group)", "count": "\(revoked.count)"]
+                )
             }
         } catch {
             self.logger.error("kafka rebalance failed", metadata: ["group": "\(self.group)", "error": "\(error)"])

@@ -35,7 +35,8 @@ public struct KafkaTopicMapping: Sendable, Hashable {
             throw KafkaError(
                 "mapping a topic name",
                 topic: pulsarTopic,
-                reason: "\"\(name)\" is not a valid Kafka topic name (letters, digits, '.', '_', '-'; check KAFKA_TOPIC_TEMPLATE)"
+                reason:
+                    "\"\(name)\" is not a valid Kafka topic name (letters, digits, '.', '_', '-'; check KAFKA_TOPIC_TEMPLATE)"
             )
         }
         return name

@@ -44,7 +44,11 @@ public struct PartitionAcknowledgements: Sendable, Hashable {
         var end = start
         var merged = range
         while end < self.ranges.count, self.ranges[end].lowerBound <= merged.upperBound {
-            merged = min(merged.lowerBound, self.ranges[end].lowerBound)..<max(merged.upperBound, self.ranges[end].upperBound)
+            merged =
+                min(
+                    merged.lowerBound,
+                    self.ranges[end].lowerBound
+                )..<max(merged.upperBound, self.ranges[end].upperBound)
             end += 1
         }
         self.ranges.replaceSubrange(start..<end, with: [merged])

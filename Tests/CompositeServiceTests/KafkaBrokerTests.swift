@@ -1,10 +1,11 @@
 import BrokerTestSupport
 import CompositeBroker
 import CompositeCore
-@testable import CompositeKafka
 import Foundation
 import Logging
 import Testing
+
+@testable import CompositeKafka
 
 /// The Kafka adapter through ``MessageBroker``: against librdkafka's in-process mock cluster (which stores commit
 /// metadata, like Apache Kafka) and against a real Tansu on loopback (which drops it; docs/kafka.md).
@@ -159,21 +160,17 @@ struct KafkaBrokerTests {
         await broker.close()
     }
 
-    /// The other tenant's group getting its assignment while only this one delivered: the engine is kept (no throw)
+    /// The other tenant's group losing its partitions while only this one delivered: the engine is kept (no throw)
     /// and nothing is delivered twice.
-    @Test func mockClusterARebalanceOfAGroupThatDeliveredNothingLeavesTheEngineAlone() async throws {
-        let cluster = try KafkaTestCluster(.mock)
-        let other = "persistent://krane-staging/tasks/radboud-events"
-        try cluster.createTopic(Self.kafkaTopic)
-        try cluster.createTopic("krane-staging.tasks.radboud-events")
-        let broker = try cluster.broker()
-        try await Self.publishTen(broker)
-        let consumer = try await broker.subscribe(topics: [Self.topic, other], subscription: "keep")
-        let messages = try await KafkaTestCluster.receive(consumer, count: 10)
-        #expect(messages.map(\.id.entryId) == Array(0..<10))
-        let kafka = try #require(consumer as? KafkaConsumer)
-        let radboud = try #require(kafka.members.first { $0.group.hasSuffix(".radboud") })
-        radboud.state.withLock { $0.assignmentChanged = true }
+    @Test func mockClusterARebalanceThatTakesPartitionsFromAGroupThatDeliveredNothingLeavesTheEngineAlone()
+        async throws
+    {
+        let (broker, consumer, radboud, cluster) = try await Self.twoGroups("keep")
+        defer { withExtendedLifetime(cluster) {} }
+        radboud.state.withLock {
+            $0.partitions = [:]
+            $0.assignmentChanged = true
+        }
         // A marker published now arrives after anything delivered twice (one partition keeps order): once it is
         // here, nothing before it can still come, however slow the machine.
         _ = try await broker.publish(OutgoingMessage(payload: Array("marker".utf8)), to: Self.topic)
@@ -187,6 +184,40 @@ struct KafkaBrokerTests {
         #expect(extra.isEmpty)
         await consumer.close()
         await broker.close()
+    }
+
+    /// The other tenant's group gaining partitions, although it delivered nothing: the engine must be rebuilt, so
+    /// that its read markers follow whatever the partitions' previous owner stored on the state topic, and every group
+    /// is read again for it.
+    @Test func mockClusterAGroupThatGainsPartitionsMakesTheEngineRebuild() async throws {
+        let (broker, consumer, radboud, cluster) = try await Self.twoGroups("gain")
+        defer { withExtendedLifetime(cluster) {} }
+        radboud.state.withLock { $0.assignmentChanged = true }
+        await #expect { _ = try await consumer.receive(timeout: .milliseconds(100)) } throws: { error in
+            (error as? BrokerError)?.code == .assignmentChanged
+        }
+        let again = try await KafkaTestCluster.receive(consumer, count: 10, settle: .seconds(2))
+        #expect(again.map(\.id.entryId) == Array(0..<10), "the tasks topic is read again from its committed offset")
+        await consumer.close()
+        await broker.close()
+    }
+
+    /// Two tenants' groups on a mock cluster; ten messages delivered from the first; the second tenant's member.
+    static func twoGroups(_ subscription: String) async throws -> (
+        broker: KafkaBroker, consumer: any BrokerConsumer, radboud: KafkaGroupMember, cluster: KafkaTestCluster
+    ) {
+        let cluster = try KafkaTestCluster(.mock)
+        let other = "persistent://krane-staging/tasks/radboud-events"
+        try cluster.createTopic(Self.kafkaTopic)
+        try cluster.createTopic("krane-staging.tasks.radboud-events")
+        let broker = try cluster.broker()
+        try await Self.publishTen(broker)
+        let consumer = try await broker.subscribe(topics: [Self.topic, other], subscription: subscription)
+        let messages = try await KafkaTestCluster.receive(consumer, count: 10)
+        #expect(messages.map(\.id.entryId) == Array(0..<10))
+        let kafka = try #require(consumer as? KafkaConsumer)
+        let radboud = try #require(kafka.members.first { $0.group.hasSuffix(".radboud") })
+        return (broker, consumer, radboud, cluster)
     }
 
     @Test func aTopicWithMoreThanOnePartitionIsRefusedNamingIt() async throws {
@@ -210,7 +241,9 @@ struct KafkaBrokerTests {
             logger: Logger(label: "test") { _ in capture }
         )
         #expect(broker.libraryVersion == "2.16.0")
-        #expect(capture.captured.all.contains { $0.hasPrefix("info librdkafka loaded") && $0.contains("version=2.16.0") })
+        #expect(
+            capture.captured.all.contains { $0.hasPrefix("info librdkafka loaded") && $0.contains("version=2.16.0") }
+        )
         // Debian 12's 2.0.2 (0x020002ff) is below the floor, 2.2.0 and 2.16.0 are not.
         #expect(!RDKafkaLibrary.isAtLeast(0x0200_02ff, major: 2, minor: 2))
         #expect(RDKafkaLibrary.isAtLeast(0x0202_00ff, major: 2, minor: 2))

@@ -22,7 +22,11 @@ extension ProcessTests {
             try #"{"tenant":"orikami","patientId":"patient-1","birthDate":"1941-03-02"}"#.appending("\n")
                 .write(to: patients, atomically: true, encoding: .utf8)
             // A composite of another patient whose questionnaires never come: it holds the first offset.
-            var pinning = DurableHoldingServiceTests.cycle(base: 10, at: 1_696_000_000, scores: [])
+            // Recent times and the largest carry age: the pending composite must stay on the input topic (carrying it
+            // to the state topic would let the committed offset pass it, which is the point of carrying, not here).
+            let now = Int64(Date().timeIntervalSince1970)
+            let day: Int64 = 86_400
+            var pinning = DurableHoldingServiceTests.cycle(base: 10, at: now - 100 * day, scores: [])
             pinning = [pinning[0]].map {
                 var message = $0
                 message.payload = Array(
@@ -31,12 +35,14 @@ extension ProcessTests {
                 )
                 return message
             }
-            let october = DurableHoldingServiceTests.cycle(base: 100, at: 1_696_150_800, scores: [1, 2, 3])
-            let january = DurableHoldingServiceTests.cycle(base: 200, at: 1_704_099_600, scores: [6, 8, 30])
+            let october = DurableHoldingServiceTests.cycle(base: 100, at: now - 95 * day, scores: [1, 2, 3])
+            let january = DurableHoldingServiceTests.cycle(base: 200, at: now - 3 * 3_600, scores: [6, 8, 30])
             let expected = try await ReplayComparison.expected(pinning + october + january, patients: patients)
             #expect(expected.count == 2)
             let port = try TestTools.freePort()
-            let environment = kafka.environment(tansu, patients: patients).merging(["HTTP_PORT": String(port)]) {
+            let environment = kafka.environment(tansu, patients: patients).merging([
+                "HTTP_PORT": String(port), "CARRY_AGE_SECONDS": "31536000",
+            ]) {
                 _,
                 given in given
             }
@@ -51,7 +57,7 @@ extension ProcessTests {
 
             // October's FutureTaskCreated re-published under a new id, then January.
             var republished = october[0]
-            republished.publishTime = Timestamp(millisecondsSinceEpoch: 1_704_000_000_000)
+            republished.publishTime = Timestamp(millisecondsSinceEpoch: (now - 4 * 3_600) * 1_000)
             try await ServiceRunner.publish([republished] + january, to: broker)
             service = try ServiceProcess(environment: environment, log: log)
             let published = try await kafka.waitForRecords(broker, count: 2, services: [service])
