@@ -59,7 +59,10 @@ extension CompositeEngine {
     mutating func acknowledge(_ ref: HeldRef) {
         self.held.remove(ref)
         self.counters.acknowledged += 1
-        self.output.acknowledgements.append(self.messageRef(self.carrying.release(ref) ?? ref))
+        // Released first: a method called on `self` with the release in its argument would hold a copy of `self`
+        // while the ledger mutates, and copy the whole ledger on every acknowledgement.
+        let location = self.carrying.release(ref) ?? ref
+        self.output.acknowledgements.append(self.messageRef(location))
     }
 
     mutating func deadLetter(_ delivery: Delivery, ref: HeldRef, topic: String, reason: DeadLetterReason) {

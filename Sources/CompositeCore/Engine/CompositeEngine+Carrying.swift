@@ -16,7 +16,8 @@ extension CompositeEngine {
         let cutoff = self.carryClock.adding(milliseconds: -self.configuration.carryAge)
         for slot in self.carrying.slots {
             let bound = self.topicSlots[Int(slot)].isState ? nil : self.configuration.maxHeldPerTopic
-            self.carry(self.carrying.due(on: slot, cutoff: cutoff, bound: bound))
+            let due = self.carrying.due(on: slot, cutoff: cutoff, bound: bound)
+            self.carry(due)
         }
         return self.output.take()
     }
@@ -43,7 +44,8 @@ extension CompositeEngine {
         guard !self.topicSlots[Int(slot)].isState,
             self.carrying.heldPerSlot[slot, default: 0] > self.configuration.maxHeldPerTopic
         else { return }
-        self.carry(self.carrying.due(on: slot, cutoff: nil, bound: self.configuration.maxHeldPerTopic))
+        let due = self.carrying.due(on: slot, cutoff: nil, bound: self.configuration.maxHeldPerTopic)
+        self.carry(due)
     }
 
     private mutating func carry(_ identities: [HeldRef]) {
