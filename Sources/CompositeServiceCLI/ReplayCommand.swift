@@ -126,7 +126,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let lines = outcome.report.records.map { JSONWriter.string($0.json) }
         let text = lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+            guard Self.write(Array(text.utf8), to: output) else {
                 printError("error: \(output): cannot write the file")
                 throw ExitCode(2)
             }
@@ -141,5 +141,20 @@ struct ReplayCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+
+    /// Writes `bytes` into the file at `path`, created or truncated in place. Not an atomic replace: that would turn
+    /// `--output /dev/null` (or a named pipe) into a regular file.
+    static func write(_ bytes: [UInt8], to path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            guard written > 0 else { return false }
+            offset += written
+        }
+        return true
     }
 }

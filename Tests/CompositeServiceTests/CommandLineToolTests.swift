@@ -221,5 +221,25 @@ extension ProcessTests {
                 )
             }
         }
+
+        /// `replay --output` writes into the file in place: an atomic replace once turned `--output /dev/null` into a
+        /// regular file (found running the benchmark as root). A named pipe stands in for /dev/null here.
+        @Test func replayOutputWritesInPlaceSoAPipeStaysAPipe() throws {
+            let directory = try temporaryDirectory("replay-output")
+            let fifo = directory.appendingPathComponent("out.fifo").path
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+            #expect(reader >= 0)
+            defer { close(reader) }
+            let run = try self.run([
+                "replay", "fixtures/happy-path.jsonl", "--patients", "fixtures/patients.jsonl", "--output", fifo,
+            ])
+            #expect(run.status == 0)
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            let count = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+            #expect(count > 0 && String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).contains("IMWGFrailty"))
+            var status = stat()
+            #expect(stat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "the pipe is still a pipe")
+        }
     }
 }
