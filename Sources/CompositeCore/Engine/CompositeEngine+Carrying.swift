@@ -102,6 +102,7 @@ extension CompositeEngine {
         self.inputStarted = true
         let deferred = Self.inTopicOrder(self.deferredCopies)
         self.deferredCopies = []
+        self.deferredCopyRefs = []
         for (carried, copy, delivery, stream) in deferred {
             self.carriedMessageReceived(carried, copy: copy, delivery: delivery, stream: stream)
         }
@@ -132,7 +133,7 @@ extension CompositeEngine {
     mutating func carriedMessageRead(_ carried: CarriedMessage, copy: HeldRef, delivery: Delivery, stream: Int32) {
         if self.inputStarted {
             self.carriedMessageReceived(carried, copy: copy, delivery: delivery, stream: stream)
-        } else if !self.deferredCopies.contains(where: { $0.copy == copy }) {
+        } else if self.deferredCopyRefs.insert(copy).inserted {
             self.deferredCopies.append((carried, copy, delivery, stream))
         } else {
             self.counters.redeliveriesIgnored += 1

@@ -51,6 +51,7 @@ public struct CompositeEngine: Sendable {
     var carryClock = Timestamp.distantPast
     /// Copies read from the state topics before any input, handled once the state topics have been read.
     var deferredCopies: [(carried: CarriedMessage, copy: HeldRef, delivery: Delivery, stream: Int32)] = []
+    var deferredCopyRefs: Set<HeldRef> = []
     var inputStarted = false
 
     var sequence: UInt64 = 0
