@@ -43,7 +43,12 @@ extension ProcessTests {
 
             let first = try ServiceProcess(environment: environment, log: directory.appendingPathComponent("first.log"))
             defer { first.kill() }
-            try await TestTools.waitUntil("every tenant's checkpoint covers the end of its stream") {
+            // Each poll reads the whole broker file, so it polls slowly: the service shares two cores with the suite.
+            try await TestTools.waitUntil(
+                "every tenant's checkpoint covers the end of its stream",
+                timeout: .seconds(100),
+                poll: .milliseconds(250)
+            ) {
                 #expect(first.isRunning, "the service exited; see \(first.log.path)")
                 return try stateTopics.allSatisfy { topic in
                     try broker.messages(topic: topic, limit: 100_000).contains { message in
@@ -67,7 +72,11 @@ extension ProcessTests {
                 log: directory.appendingPathComponent("second.log")
             )
             defer { second.kill() }
-            try await TestTools.waitUntil("every expected record published and nothing but results held") {
+            try await TestTools.waitUntil(
+                "every expected record published and nothing but results held",
+                timeout: .seconds(100),
+                poll: .milliseconds(250)
+            ) {
                 #expect(second.isRunning, "the service exited; see \(second.log.path)")
                 let published = ReplayComparison.distinct(try endToEnd.published(broker))
                 let held = try endToEnd.unacknowledged(broker).others
