@@ -61,9 +61,17 @@ public final class InMemoryBroker: MessageBroker {
         var consumerGeneration = 0
     }
 
+    /// One topic: its messages in order and each subscription's acknowledgements.
+    struct TopicLog {
+        var messages: [StoredMessage] = []
+        var subscriptions: [String: Subscription] = [:]
+    }
+
     struct State {
-        var topics: [String: [StoredMessage]] = [:]
-        var subscriptions: [String: [String: Subscription]] = [:]
+        /// Topics by name, each resolved once to its place in `logs`: a consumer's hot path then indexes arrays
+        /// instead of hashing every topic name for every message it delivers.
+        var topicIndex: [String: Int] = [:]
+        var logs: [TopicLog] = []
         var sequence: UInt64 = 0
         var random: SplitMix64
         var deliveries = 0
@@ -73,6 +81,18 @@ public final class InMemoryBroker: MessageBroker {
         var restartCode = BrokerError.Code.assignmentChanged
         /// Acknowledgements in the order they were recorded, for ``forgetAcknowledgements(every:)``.
         var acknowledgementLog: [RecordedAcknowledgement] = []
+
+        /// The place of `topic` in `logs`, creating an empty topic on first use.
+        mutating func index(of topic: String) -> Int {
+            if let index = self.topicIndex[topic] { return index }
+            self.logs.append(TopicLog())
+            self.topicIndex[topic] = self.logs.count - 1
+            return self.logs.count - 1
+        }
+
+        func log(_ topic: String) -> TopicLog? {
+            self.topicIndex[topic].map { self.logs[$0] }
+        }
     }
 
     public let configuration: Configuration
@@ -101,20 +121,21 @@ public final class InMemoryBroker: MessageBroker {
         self.state.withLock { state in
             // Appended in place: copying the topic's log out and back would copy every stored message on every
             // append (the buffer is shared while the dictionary holds it), which made replay quadratic.
-            let count = state.topics[topic]?.count ?? 0
+            let index = state.index(of: topic)
+            let count = state.logs[index].messages.count
             let time: Timestamp
             if let publishTime {
                 time = publishTime
             } else {
                 switch self.configuration.publishClock {
                 case .logical:
-                    time = state.topics[topic]?.last?.message.publishTime ?? Timestamp(millisecondsSinceEpoch: 0)
+                    time = state.logs[index].messages.last?.message.publishTime ?? Timestamp(millisecondsSinceEpoch: 0)
                 case .fixed(let fixed): time = fixed
                 }
             }
             let id = MessageID(entryId: UInt64(count))
             state.sequence += 1
-            state.topics[topic, default: []].append(
+            state.logs[index].messages.append(
                 StoredMessage(
                     message: BrokerMessage(
                         topic: topic,
@@ -144,9 +165,9 @@ public final class InMemoryBroker: MessageBroker {
         let generation = self.state.withLock { state in
             var generation = 0
             for topic in topics {
-                if state.topics[topic] == nil { state.topics[topic] = [] }
-                state.subscriptions[topic, default: [:]][subscription, default: Subscription()].consumerGeneration += 1
-                generation = max(generation, state.subscriptions[topic]![subscription]!.consumerGeneration)
+                let index = state.index(of: topic)
+                state.logs[index].subscriptions[subscription, default: Subscription()].consumerGeneration += 1
+                generation = max(generation, state.logs[index].subscriptions[subscription]!.consumerGeneration)
             }
             return generation
         }
@@ -184,7 +205,8 @@ public final class InMemoryBroker: MessageBroker {
                     kept.append(recorded)
                     continue
                 }
-                state.subscriptions[recorded.topic]?[recorded.subscription]?.acknowledged.remove(recorded.entry)
+                guard let index = state.topicIndex[recorded.topic] else { continue }
+                state.logs[index].subscriptions[recorded.subscription]?.acknowledged.remove(recorded.entry)
                 forgotten += 1
             }
             state.acknowledgementLog = kept
@@ -195,15 +217,17 @@ public final class InMemoryBroker: MessageBroker {
     /// Every message published through ``publish(_:to:)`` (not loaded), in publish order across topics.
     public var publishedMessages: [BrokerMessage] {
         self.state.withLock { state in
-            state.topics.values.joined().filter(\.published).sorted { $0.sequence < $1.sequence }.map(\.message)
+            state.logs.lazy.map(\.messages).joined().filter(\.published).sorted { $0.sequence < $1.sequence }
+                .map(\.message)
         }
     }
 
     /// The messages of `topic` that `subscription` has not acknowledged.
     public func unacknowledged(topic: String, subscription: String) -> [BrokerMessage] {
         self.state.withLock { state in
-            let acknowledged = state.subscriptions[topic]?[subscription]?.acknowledged ?? []
-            return (state.topics[topic] ?? []).filter { !acknowledged.contains($0.message.id.entryId) }.map(\.message)
+            guard let log = state.log(topic) else { return [] }
+            let acknowledged = log.subscriptions[subscription]?.acknowledged ?? []
+            return log.messages.filter { !acknowledged.contains($0.message.id.entryId) }.map(\.message)
         }
     }
 
@@ -211,10 +235,11 @@ public final class InMemoryBroker: MessageBroker {
     /// acknowledged one (what Pulsar persists as individually acknowledged ranges).
     public func acknowledgementHoles(topic: String, subscription: String) -> Int {
         self.state.withLock { state in
-            let acknowledged = state.subscriptions[topic]?[subscription]?.acknowledged ?? []
+            guard let log = state.log(topic) else { return 0 }
+            let acknowledged = log.subscriptions[subscription]?.acknowledged ?? []
             var holes = 0
             var open = false
-            for stored in state.topics[topic] ?? [] {
+            for stored in log.messages {
                 let isAcknowledged = acknowledged.contains(stored.message.id.entryId)
                 if isAcknowledged, open { holes += 1 }
                 open = !isAcknowledged
@@ -226,7 +251,7 @@ public final class InMemoryBroker: MessageBroker {
     /// Whether `subscription` has acknowledged the message.
     public func isAcknowledged(_ ref: MessageRef, subscription: String) -> Bool {
         self.state.withLock {
-            $0.subscriptions[ref.topic]?[subscription]?.acknowledged.contains(ref.id.entryId) ?? false
+            $0.log(ref.topic)?.subscriptions[subscription]?.acknowledged.contains(ref.id.entryId) ?? false
         }
     }
 }

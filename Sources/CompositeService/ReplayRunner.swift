@@ -36,11 +36,11 @@ public enum ReplayRunner {
                 to: message.topic,
                 publishTime: message.publishTime
             )
-            // Subscribe to both topics of every tenant pair, as the service does.
+            // Subscribe to both topics of every tenant pair, as the service does (a name is parsed once).
+            guard seenTopics.insert(message.topic).inserted else { continue }
             let topic = TenantTopic(message.topic)!
-            for name in [topic.sibling(.tasks).fullName, topic.sibling(.experiments).fullName]
-            where seenTopics.insert(name).inserted {
-                topics.append(name)
+            for kind in [TopicKind.tasks, .experiments] where !topics.contains(topic.sibling(kind).fullName) {
+                topics.append(topic.sibling(kind).fullName)
             }
         }
 

@@ -108,6 +108,24 @@ import Testing
         #expect(messages[0].topic == "persistent://krane/tasks/orikami-events")
     }
 
+    /// Lines are cut at the newline byte: a file saved with CRLF endings reads line by line (a `String` split on
+    /// "\n" never cut "\r\n", one `Character`), and a line of Unicode whitespace only is blank.
+    @Test func crlfLinesAndUnicodeBlankLinesReadAsLines() throws {
+        let contents =
+            #"{"topic":"krane/tasks/orikami-events","raw":"a"}"# + "\r\n" + "\u{00A0}\u{2003}\r\n"
+            + #"{"topic":"krane/tasks/orikami-events","raw":"é"}"# + "\r\n"
+            + #"{"topic":"krane/experiments/orikami-events","raw":"c"}"#
+        let messages = try FixtureReader.read(contents: contents, fileName: "crlf.jsonl")
+        #expect(messages.map { String(decoding: $0.payload, as: UTF8.self) } == ["a", "é", "c"])
+        #expect(messages.map(\.line) == [1, 3, 4])
+        #expect(messages.map(\.topic).last == "persistent://krane/experiments/orikami-events")
+        #expect(
+            throws: ServiceError(.invalidInput, file: "crlf.jsonl", line: 2, "a fixture line must be a JSON object")
+        ) {
+            try FixtureReader.read(contents: "\r\n[1]\r\n", fileName: "crlf.jsonl")
+        }
+    }
+
     @Test func expectationsCompareAsMultisetsIgnoringKeyOrder() throws {
         let expectation = try ReplayExpectation(contents: "{\"a\":1,\"b\":2}\n{\"a\":1,\"b\":2}\n", fileName: "e")
         let once = try JSONParser.parse(#"{"b":2,"a":1}"#)
