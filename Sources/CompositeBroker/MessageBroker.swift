@@ -78,6 +78,10 @@ public protocol MessageBroker: Sendable {
     /// Publishes `message` to `topic` and returns its id once stored.
     func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID
 
+    /// Publishes `messages` in order and returns their ids once every one is stored. Adapters that store a batch at
+    /// once (one transaction, one wait for all delivery reports) implement it; the default publishes one at a time.
+    func publish(_ messages: [(message: OutgoingMessage, topic: String)]) async throws -> [MessageID]
+
     /// Connects a consumer to the named subscription on `topics`, creating the subscription at the start of each
     /// topic if it does not exist yet.
     func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer
@@ -89,6 +93,13 @@ public protocol MessageBroker: Sendable {
 }
 
 extension MessageBroker {
+    public func publish(_ messages: [(message: OutgoingMessage, topic: String)]) async throws -> [MessageID] {
+        var ids: [MessageID] = []
+        ids.reserveCapacity(messages.count)
+        for entry in messages { ids.append(try await self.publish(entry.message, to: entry.topic)) }
+        return ids
+    }
+
     public func subscribe(
         topics: [String],
         subscription: String,

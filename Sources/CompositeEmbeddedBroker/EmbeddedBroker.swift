@@ -65,6 +65,12 @@ public final class EmbeddedBroker: MessageBroker {
         try self.publish([Record(message: message, topic: topic)]).first!
     }
 
+    /// Publishes several messages in one durable transaction (the service's group commit); returns their ids in
+    /// order. As ``publish(_:to:)``, the broker's clock gives them their publish time.
+    public func publish(_ messages: [(message: OutgoingMessage, topic: String)]) async throws -> [MessageID] {
+        try self.publish(messages.map { Record(message: $0.message, topic: $0.topic) })
+    }
+
     /// Publishes several messages in one durable transaction; returns their ids in order.
     public func publish(_ records: [Record]) throws -> [MessageID] {
         let now = Self.now()

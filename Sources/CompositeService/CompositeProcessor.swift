@@ -6,7 +6,7 @@ public import ServiceLifecycle
 
 /// The long-running consumer: reads the tenants' topics, runs the engine, publishes and acknowledges.
 ///
-/// On graceful shutdown it stops taking messages after the one in hand; that message's publications and
+/// On graceful shutdown it stops taking messages after the batch in hand; that batch's publications and
 /// acknowledgements complete before `run` returns, so nothing is lost.
 public struct CompositeProcessor: Service {
     let configuration: ServiceConfiguration
@@ -92,12 +92,27 @@ public struct CompositeProcessor: Service {
                 try await driver.replaceScorers(self.scorers.catalog)
                 self.logger.info("scorers reloaded", metadata: ["featureIds": "\(self.scorers.catalog.featureIds)"])
             }
-            let received: BrokerMessage?
+            // What the consumer has buffered, up to a batch: its results are published and its messages acknowledged
+            // together (group commit). The batch stops where the gate opens, so the engine hears that the state
+            // topics are read right after the message that showed it.
+            var batch: [BrokerMessage] = []
+            var gateOpened = false
             do {
-                received = try await consumer.receive(timeout: .milliseconds(100))
+                var received = try await consumer.receive(timeout: .milliseconds(100))
+                while let message = received {
+                    let wasOpen = gate.isOpen
+                    batch += gate.admit(message)
+                    if !wasOpen && gate.isOpen {
+                        gateOpened = true
+                        break
+                    }
+                    guard batch.count < Self.batchSize, !Task.isShuttingDownGracefully else { break }
+                    received = try await consumer.receive(timeout: .zero)
+                }
             } catch let error as BrokerError where error.code == .assignmentChanged || error.code == .outOfOrder {
                 // Another instance may now own some of the messages this engine holds, or the broker broke a topic's
-                // order: drop everything and rebuild from redelivery (every unacknowledged message comes again).
+                // order: drop everything and rebuild from redelivery (every unacknowledged message comes again, the
+                // part of a batch read before the error included).
                 if error.code == .outOfOrder {
                     self.logger.error(
                         "broker delivered out of order; rebuilding engine state",
@@ -116,21 +131,17 @@ public struct CompositeProcessor: Service {
                 gate = try await openGate()
                 continue
             }
-            if let message = received {
-                let wasOpen = gate.isOpen
-                for admitted in gate.admit(message) {
-                    self.metrics.consumed(topic: admitted.topic)
-                    let limit = Self.wallClock().adding(
-                        milliseconds: self.configuration.maximumClockSkewSeconds * 1_000
-                    )
-                    try await driver.process(admitted, publishedNoLaterThan: limit)
-                    idle.delivered(admitted.topic, at: clock.now)
-                }
-                if !wasOpen && gate.isOpen {
-                    try await driver.stateTopicsRead()
-                    self.logger.info("decision proofs read")
-                    self.metrics.setReady(true, reason: consuming)
-                }
+            if !batch.isEmpty {
+                let limit = Self.wallClock().adding(milliseconds: self.configuration.maximumClockSkewSeconds * 1_000)
+                for message in batch { self.metrics.consumed(topic: message.topic) }
+                try await driver.process(batch, publishedNoLaterThan: limit)
+                let now = clock.now
+                for message in batch { idle.delivered(message.topic, at: now) }
+            }
+            if gateOpened {
+                try await driver.stateTopicsRead()
+                self.logger.info("decision proofs read")
+                self.metrics.setReady(true, reason: consuming)
             }
             if await driver.waitingForPatientDirectory > 0, clock.now - lastRetry >= retryInterval {
                 // A probe of a directory that is down costs a query timeout in this loop: back off while it fails,
@@ -187,6 +198,10 @@ public struct CompositeProcessor: Service {
         await consumer.close()
         self.logger.info("stopped consuming")
     }
+
+    /// The most messages read before their effects run together: large enough that one transaction carries many
+    /// results, small enough that a batch's work stays a fraction of the loop's 200 ms housekeeping period.
+    public static let batchSize = 256
 
     /// The pause before the next patient-lookup retry: 1 s, doubled after each retry that leaves lookups waiting, up
     /// to 8 s; back to 1 s once none waits.

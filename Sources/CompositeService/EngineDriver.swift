@@ -1,6 +1,5 @@
 public import CompositeBroker
 public import CompositeCore
-import DequeModule
 
 /// Runs the pure engine against real dependencies: feeds it broker messages and performs the actions it returns.
 ///
@@ -47,6 +46,17 @@ public actor EngineDriver {
     ///   dead-lettered; `nil` checks nothing (replay without `--now`).
     public func process(_ message: BrokerMessage, publishedNoLaterThan limit: Timestamp? = nil) async throws {
         try await self.perform(self.engine.receive(message.delivery, publishedNoLaterThan: limit))
+    }
+
+    /// Feeds several received messages to the engine, then carries out their consequences together: their
+    /// publications go to the broker as one batch (one transaction on the embedded broker, one wait for delivery
+    /// reports on Kafka), and what their confirmations acknowledge goes in one acknowledgement. Nothing is
+    /// acknowledged before the broker confirmed what settles it; the engine only sees later messages while earlier
+    /// publications are in flight.
+    public func process(_ messages: [BrokerMessage], publishedNoLaterThan limit: Timestamp? = nil) async throws {
+        var actions: [EngineAction] = []
+        for message in messages { actions += self.engine.receive(message.delivery, publishedNoLaterThan: limit) }
+        try await self.perform(actions)
     }
 
     /// The input is exhausted: decide everything that can be decided.
@@ -143,52 +153,87 @@ public actor EngineDriver {
         return truncated
     }
 
+    /// Carries out actions in rounds: every lookup of a round first, then its acknowledgements in one call and its
+    /// publications in one batch; the confirmations' consequences form the next round. A result and its decision
+    /// proof therefore take two rounds, however many composites a batch decides.
     private func perform(_ actions: [EngineAction]) async throws {
-        var queue = Deque(actions)
-        while let action = queue.popFirst() {
-            switch action {
-            case .publish(let publication):
-                let message = OutgoingMessage(
+        var round = actions
+        while !round.isEmpty {
+            var publications: [Publication] = []
+            var acknowledgements: [MessageRef] = []
+            var next: [EngineAction] = []
+            for action in round {
+                switch action {
+                case .publish(let publication): publications.append(publication)
+                case .acknowledge(let messages): acknowledgements += messages
+                case .lookUpPatient(let lookup): next += try await self.lookUp(lookup)
+                }
+            }
+            if !acknowledgements.isEmpty { try await self.consumer.acknowledge(acknowledgements) }
+            if !publications.isEmpty {
+                let ids = try await self.store(publications)
+                for (publication, id) in zip(publications, ids) {
+                    self.published(publication)
+                    next += self.engine.publicationConfirmed(publication.id, messageID: id)
+                }
+            }
+            round = next
+        }
+    }
+
+    /// Publishes a round's publications as one batch; returns their ids in order.
+    private func store(_ publications: [Publication]) async throws -> [MessageID] {
+        let messages = publications.map { publication in
+            (
+                message: OutgoingMessage(
                     payload: publication.payload,
                     key: publication.key,
                     properties: publication.properties,
                     publishTime: publication.publishTime
-                )
-                let id: MessageID
+                ),
+                topic: publication.topic
+            )
+        }
+        do {
+            return try await self.broker.publish(messages)
+        } catch let error as BrokerError where error.code == .messageTooLarge {
+            // One of them is too large: one at a time, so that only a dead letter too large is cut (a broker that
+            // stored some of the batch before refusing stores them again, byte for byte, which consumers tolerate).
+            var ids: [MessageID] = []
+            for (publication, entry) in zip(publications, messages) {
                 do {
-                    id = try await self.broker.publish(message, to: publication.topic)
+                    ids.append(try await self.broker.publish(entry.message, to: entry.topic))
                 } catch let error as BrokerError where error.code == .messageTooLarge {
                     // A message the broker took once may not fit again beside its dead-letter reason and source: the
                     // dead letter keeps its reason and a prefix of the payload, and says so, rather than stopping the
                     // service on every redelivery.
                     guard case .deadLetter = publication.kind else { throw error }
-                    id = try await self.broker.publish(Self.truncatedDeadLetter(message), to: publication.topic)
+                    ids.append(try await self.broker.publish(Self.truncatedDeadLetter(entry.message), to: entry.topic))
                 }
-                self.published(publication)
-                queue.append(contentsOf: self.engine.publicationConfirmed(publication.id, messageID: id))
-            case .acknowledge(let messages):
-                try await self.consumer.acknowledge(messages)
-            case .lookUpPatient(let lookup):
-                // While the directory is known to fail, a new lookup waits for the next retry instead of spending a
-                // timeout of its own: the loop keeps reading, and the messages stay held either way.
-                if self.patientDirectoryFailure != nil, !self.probing {
-                    self.failedLookups.append(lookup)
-                    continue
-                }
-                let record: PatientRecord?
-                do {
-                    record = try await self.patients.lookUp(tenant: lookup.tenant, patientId: lookup.patientId)
-                } catch let refusal as PatientLookupRefused {
-                    queue.append(contentsOf: self.engine.patientLookupRefused(lookup, reason: refusal.reason))
-                    continue
-                } catch {
-                    // An outage is never "not found": the composite stays undecided until a retry succeeds.
-                    self.failedLookups.append(lookup)
-                    self.directoryFailed(error)
-                    continue
-                }
-                queue.append(contentsOf: self.engine.patientLookedUp(lookup, record: record))
             }
+            return ids
         }
+    }
+
+    /// Looks a patient up for the engine; returns the engine's answer to the record or refusal.
+    private func lookUp(_ lookup: PatientLookup) async throws -> [EngineAction] {
+        // While the directory is known to fail, a new lookup waits for the next retry instead of spending a timeout
+        // of its own: the loop keeps reading, and the messages stay held either way.
+        if self.patientDirectoryFailure != nil, !self.probing {
+            self.failedLookups.append(lookup)
+            return []
+        }
+        let record: PatientRecord?
+        do {
+            record = try await self.patients.lookUp(tenant: lookup.tenant, patientId: lookup.patientId)
+        } catch let refusal as PatientLookupRefused {
+            return self.engine.patientLookupRefused(lookup, reason: refusal.reason)
+        } catch {
+            // An outage is never "not found": the composite stays undecided until a retry succeeds.
+            self.failedLookups.append(lookup)
+            self.directoryFailed(error)
+            return []
+        }
+        return self.engine.patientLookedUp(lookup, record: record)
     }
 }

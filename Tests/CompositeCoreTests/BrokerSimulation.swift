@@ -15,6 +15,10 @@ struct BrokerSimulation {
         /// Probability of asking the engine to carry held messages forward after each delivery (the service does it
         /// every second); the bound on held messages per topic applies on every delivery regardless.
         var carryProbability = 0.0
+        /// Up to this many deliveries are fed to the engine before any of their effects runs, as the service reads
+        /// what its consumer has buffered and publishes the batch's results in one transaction (group commit): the
+        /// engine then receives messages while its earlier publications are still in flight.
+        var batchSize = 1
         /// Record every delivery, publication, acknowledgement and crash in ``Outcome/trace`` (for debugging).
         var trace = false
     }
@@ -118,7 +122,7 @@ struct BrokerSimulation {
         delivering: while true {
             step += 1
             var actions: [EngineAction]
-            if let (topic, stored) = self.next(cursors: &cursors, randomly: chaos.interleaveRandomly, random: &random) {
+            func deliver(_ topic: String, _ stored: Stored) -> [EngineAction] {
                 let delivery = Delivery(
                     topic: topic,
                     id: stored.id,
@@ -130,7 +134,7 @@ struct BrokerSimulation {
                         "DELIVER \(topic.hasSuffix("-state") ? "S" : topic.contains("tasks") ? "T" : "E")\(topic.contains("acme") ? "acme" : "beta")#\(stored.id.entryId) \(String(decoding: stored.payload.prefix(180), as: UTF8.self))"
                     )
                 }
-                actions = engine.receive(delivery)
+                var actions = engine.receive(delivery)
                 if random.chance(chaos.duplicateProbability) { actions += engine.receive(delivery) }
                 // As the service does, clock-driven work starts once the state topics have been read (its gate).
                 let stateRead = !topic.hasSuffix("-state")
@@ -143,6 +147,21 @@ struct BrokerSimulation {
                     actions += engine.publishCheckpoints()
                 }
                 if stateRead, random.chance(chaos.carryProbability) { actions += engine.carryHeldMessages(now: nil) }
+                return actions
+            }
+            if let (topic, stored) = self.next(cursors: &cursors, randomly: chaos.interleaveRandomly, random: &random) {
+                actions = deliver(topic, stored)
+                let batch = chaos.batchSize > 1 ? 1 + Int(random.next() % UInt64(chaos.batchSize)) : 1
+                for _ in 1..<batch {
+                    guard
+                        let (topic, stored) = self.next(
+                            cursors: &cursors,
+                            randomly: chaos.interleaveRandomly,
+                            random: &random
+                        )
+                    else { break }
+                    actions += deliver(topic, stored)
+                }
             } else if !endOfInputSent {
                 endOfInputSent = true
                 actions = engine.endOfInput()

@@ -182,6 +182,30 @@ import Testing
         #expect(maximumHoles == Self.carrying.maxHeldPerTopic)
     }
 
+    /// The service's group commit: several deliveries reach the engine before the effects of the first run, so
+    /// messages arrive while results, proofs, copies and checkpoints are still in flight; with crashes, duplicates,
+    /// checkpoints and carrying, half the seeds with the carrying bound at 3.
+    @Test func resultsSurviveBatchedDeliveriesWithPublicationsInFlight() async {
+        var batchedResults = 0
+        for (index, seed) in Self.seeds(salt: 70_000).enumerated() {
+            await Task.yield()
+            let outcome = self.check(
+                seed: seed,
+                chaos: .init(
+                    interleaveRandomly: true,
+                    crashProbability: 0.02,
+                    duplicateProbability: 0.1,
+                    checkpointProbability: 0.1,
+                    carryProbability: 0.2,
+                    batchSize: 8
+                ),
+                configuration: index.isMultiple(of: 2) ? Self.carrying : Self.configuration
+            )
+            batchedResults += outcome.results.count
+        }
+        #expect(batchedResults > 1_000, "the scenarios must decide composites for this to prove anything")
+    }
+
     @Test func resultsSurviveEverythingAtOnce() async {
         for seed in Self.seeds(salt: 40_000) {
             await Task.yield()

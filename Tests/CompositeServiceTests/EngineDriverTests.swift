@@ -111,6 +111,89 @@ struct EngineDriverTests {
         #expect(broker.inner.unacknowledged(topic: topic, subscription: "composite-service").isEmpty)
     }
 
+    /// A broker that records each batch it is asked to store, and how many input messages were still
+    /// unacknowledged at that moment.
+    final class RecordingBroker: MessageBroker {
+        let inner = InMemoryBroker()
+        let inputTopics: [String]
+        let calls = Mutex<[(topics: [String], unacknowledgedInputs: Int)]>([])
+
+        init(inputTopics: [String]) {
+            self.inputTopics = inputTopics
+        }
+
+        func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID {
+            try await self.publish([(message, topic)])[0]
+        }
+
+        func publish(_ messages: [(message: OutgoingMessage, topic: String)]) async throws -> [MessageID] {
+            let unacknowledged = self.inputTopics.reduce(0) {
+                $0 + self.inner.unacknowledged(topic: $1, subscription: "composite-service").count
+            }
+            self.calls.withLock { $0.append((messages.map(\.topic), unacknowledged)) }
+            var ids: [MessageID] = []
+            for entry in messages { ids.append(try await self.inner.publish(entry.message, to: entry.topic)) }
+            return ids
+        }
+
+        func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer {
+            try await self.inner.subscribe(topics: topics, subscription: subscription)
+        }
+    }
+
+    /// Group commit: a batch's results go to the broker in one call, their decision proofs in the next, and the
+    /// composites' messages are acknowledged only after that; the results are those of one message at a time.
+    @Test func aBatchPublishesItsResultsTogetherAndAcknowledgesAfterTheirProofs() async throws {
+        let (messages, patientFile) = GeneratedStream.make(patients: 12, seed: 5)
+        let patients = try JSONLinesPatientDirectory(contents: patientFile, fileName: "patients.jsonl")
+        let catalog = try ReplayComparison.catalog(ReplayComparison.composites)
+        let topics = Set(messages.map(\.topic)).sorted()
+        func run(batched: Bool) async throws -> (results: Set<[UInt8]>, broker: RecordingBroker) {
+            let broker = RecordingBroker(inputTopics: topics)
+            for message in messages {
+                broker.inner.load(
+                    OutgoingMessage(payload: message.payload),
+                    to: message.topic,
+                    publishTime: message.publishTime
+                )
+            }
+            let consumer = try await broker.subscribe(topics: topics, subscription: "composite-service")
+            let driver = EngineDriver(
+                engine: CompositeEngine(catalog: catalog),
+                broker: broker,
+                consumer: consumer,
+                patients: patients
+            )
+            var received: [BrokerMessage] = []
+            while let message = try await consumer.receive(timeout: .zero) { received.append(message) }
+            if batched {
+                try await driver.process(received)
+            } else {
+                for message in received { try await driver.process(message) }
+            }
+            let results = broker.inner.publishedMessages.filter { !$0.topic.hasSuffix("-state") }.map(\.payload)
+            return (Set(results), broker)
+        }
+        let single = try await run(batched: false)
+        let (results, broker) = try await run(batched: true)
+        #expect(results == single.results)
+        #expect(results.count > 3, "the stream must decide several composites")
+        let calls = broker.calls.withLock { $0 }
+        // Rounds: results that need no patient (expiries) and dead letters; results after their lookups and the
+        // first proofs; the last proofs. One call each, however many composites the batch decides.
+        #expect(calls.count <= 3, "\(calls.count) calls to the broker for one batch")
+        #expect(single.broker.calls.withLock { $0.count } > 2 * calls.count, "one message at a time, calls add up")
+        let proofs = try #require(calls.firstIndex { $0.topics.contains { $0.hasSuffix("-state") } })
+        // When the proofs were stored, the decided composites' messages were all still unacknowledged.
+        #expect(calls[proofs].unacknowledgedInputs >= 4 * results.count)
+        func unacknowledged(_ broker: RecordingBroker) -> [MessageRef] {
+            topics.flatMap { broker.inner.unacknowledged(topic: $0, subscription: "composite-service") }
+                .filter { !$0.payload.starts(with: Array(#"{"name":"CompositeScoreGenerated""#.utf8)) }
+                .map { MessageRef(topic: $0.topic, id: $0.id) }
+        }
+        #expect(unacknowledged(broker) == unacknowledged(single.broker), "the same messages stay held")
+    }
+
     /// A directory that refuses every lookup for its input.
     struct RefusingDirectory: PatientDirectory {
         func lookUp(tenant: String, patientId: String) async throws -> PatientRecord? {
