@@ -32,8 +32,9 @@ enum KafkaBenchmark {
         )
         let topics = Array(Set(stream.map(\.topic))).sorted()
         let kafkaTopics = try topics.map { try broker.configuration.topics.kafkaTopic($0) }
+        let stateTopics = EmbeddedBrokerBenchmark.stateTopics(of: topics)
         if let tansu = environment["TANSU"] {
-            for topic in kafkaTopics {
+            for topic in try kafkaTopics + stateTopics.map({ try broker.configuration.topics.kafkaTopic($0) }) {
                 try Self.shell(tansu, ["topic", "create", "--broker", "tcp://\(brokers)", "--partitions", "1", topic])
             }
         }
@@ -56,7 +57,7 @@ enum KafkaBenchmark {
         }
         let kcatSeconds = EmbeddedBrokerBenchmark.seconds(clock.now - kcatStart)
 
-        let consumer = try await broker.subscribe(topics: topics, subscription: "bench-\(run)")
+        let consumer = try await broker.subscribe(topics: topics + stateTopics, subscription: "bench-\(run)")
         func driver() -> EngineDriver {
             EngineDriver(
                 engine: CompositeEngine(catalog: catalog),
@@ -71,10 +72,11 @@ enum KafkaBenchmark {
         // The clock starts at the first message: the group join is not throughput.
         while consumed < stream.count {
             do {
-                guard let message = try await consumer.receive(timeout: .seconds(30)) else { break }
+                let batch = try await EmbeddedBrokerBenchmark.batch(from: consumer, timeout: .seconds(30))
+                guard !batch.isEmpty else { break }
                 started = started ?? clock.now
-                try await current.process(message)
-                if !message.payload.starts(with: Array(#"{"name":"CompositeScoreGenerated""#.utf8)) { consumed += 1 }
+                try await current.process(batch)
+                consumed += batch.filter { EmbeddedBrokerBenchmark.isInput($0, of: topics) }.count
             } catch let error as BrokerError where error.code == .assignmentChanged {
                 current = driver()
                 consumed = 0

@@ -51,7 +51,10 @@ enum PulsarBenchmark {
         let rawSeconds = EmbeddedBrokerBenchmark.seconds(clock.now - rawStart - .seconds(1))
         await raw.close()
 
-        let consumer = try await broker.subscribe(topics: topics, subscription: "composite-service")
+        let consumer = try await broker.subscribe(
+            topics: topics + EmbeddedBrokerBenchmark.stateTopics(of: topics),
+            subscription: "composite-service"
+        )
         let driver = EngineDriver(
             engine: CompositeEngine(catalog: catalog),
             broker: broker,
@@ -60,9 +63,11 @@ enum PulsarBenchmark {
         )
         var consumed = 0
         let start = clock.now
-        while consumed < stream.count, let message = try await consumer.receive(timeout: .seconds(5)) {
-            try await driver.process(message)
-            consumed += 1
+        while consumed < stream.count {
+            let batch = try await EmbeddedBrokerBenchmark.batch(from: consumer, timeout: .seconds(5))
+            guard !batch.isEmpty else { break }
+            try await driver.process(batch)
+            consumed += batch.filter { EmbeddedBrokerBenchmark.isInput($0, of: topics) }.count
         }
         try await driver.endOfInput()
         let seconds = EmbeddedBrokerBenchmark.seconds(clock.now - start)
