@@ -157,7 +157,7 @@ enum EngineBenchmark {
             "pulsar (pulsar-lite): our client consume + acknowledge \(Int(pulsar.rawConsume)) messages/s (\(String(format: "%.2f", pulsar.rawConsume / pulsar.officialConsume))x baseline)"
         )
         print(
-            "pulsar (pulsar-lite): consume + reduce + publish + acknowledge \(Int(pulsar.endToEnd)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.2f", pulsar.endToEnd / pulsar.officialConsume))x baseline)"
+            "pulsar (pulsar-lite): consume + reduce + publish + acknowledge \(Int(pulsar.endToEnd)) messages/s on \(embeddedStream.count) messages (\(String(format: "%.2f", pulsar.endToEnd / pulsar.officialConsume))x baseline; \(pulsar.rebuilds) engine rebuilds)"
         )
     }
 }
