@@ -62,7 +62,7 @@ enum EngineBenchmark {
             let pending = arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
             let recovery = try await RecoveryBenchmark.recovery(pending: pending, catalog: catalog)
             print(
-                "recovery: restart with \(recovery.held) held messages (\(recovery.pending) pending composites, embedded broker): first result after \(String(format: "%.1f", recovery.firstResultSeconds)) s, all read back and all decided after \(String(format: "%.1f", recovery.readBackSeconds)) s"
+                "recovery: restart with \(recovery.held) held messages (\(recovery.pending) pending composites, embedded broker): first result after \(String(format: "%.1f", recovery.firstResultSeconds)) s, all read back and \(recovery.decided) decided after \(String(format: "%.1f", recovery.readBackSeconds)) s (the rest wait for the watermark)"
             )
             return
         }

@@ -13,9 +13,10 @@ enum RecoveryBenchmark {
     struct Recovery {
         var held: Int
         var pending: Int
-        /// Until everything held was read back; every composite was decided by then.
+        /// Until everything held was read back and `decided` composites were decided.
         var readBackSeconds: Double
         var firstResultSeconds: Double
+        var decided: Int
     }
 
     /// Holding everything on the input topics (no carrying), as a service whose carry bound is the largest: the
@@ -81,15 +82,24 @@ enum RecoveryBenchmark {
             }
         )
         try await driver.stateTopicsRead()
-        while let message = try await second.receive(timeout: .zero) { try await driver.process(message) }
+        // As the service reads: what the consumer has buffered, a batch at a time.
+        while true {
+            let batch = try await EmbeddedBrokerBenchmark.batch(from: second, timeout: .zero)
+            guard !batch.isEmpty else { break }
+            try await driver.process(batch)
+        }
         let readBack = clock.now - began
-        precondition(results.withLock { $0 } == pending, "\(results.withLock { $0 }) results of \(pending)")
+        // The stream's last composites wait for a later message to move the watermark past them (in the service,
+        // the idle advance); every other one is decided by the time everything is read back.
+        let decided = results.withLock { $0 }
+        precondition(decided >= pending - 10, "\(decided) results of \(pending)")
         await second.close()
         return Recovery(
             held: statistics.unacknowledgedMessages,
             pending: pending,
             readBackSeconds: EmbeddedBrokerBenchmark.seconds(readBack),
-            firstResultSeconds: EmbeddedBrokerBenchmark.seconds(firstResult.withLock { $0 } ?? readBack)
+            firstResultSeconds: EmbeddedBrokerBenchmark.seconds(firstResult.withLock { $0 } ?? readBack),
+            decided: decided
         )
     }
 
