@@ -17,17 +17,7 @@ enum EmbeddedBrokerBenchmark {
         let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: directory.path)
         let clock = ContinuousClock()
         let publishStart = clock.now
-        for start in stride(from: 0, to: stream.count, by: 1_000) {
-            _ = try broker.publish(
-                stream[start..<min(stream.count, start + 1_000)].map {
-                    EmbeddedBroker.Record(
-                        message: OutgoingMessage(payload: $0.payload),
-                        topic: $0.topic,
-                        publishTime: $0.publishTime
-                    )
-                }
-            )
-        }
+        try Self.load(stream, into: broker, batch: 1_000)
         let publishSeconds = seconds(clock.now - publishStart)
         let topics = Array(Set(stream.map(\.topic))).sorted()
         let consumer = try await broker.subscribe(
@@ -77,6 +67,21 @@ enum EmbeddedBrokerBenchmark {
     static func isInput(_ message: BrokerMessage, of topics: [String]) -> Bool {
         topics.contains(message.topic)
             && !message.payload.starts(with: Array(#"{"name":"CompositeScoreGenerated""#.utf8))
+    }
+
+    /// Publishes `stream` with its publish times, `batch` messages per transaction.
+    static func load(_ stream: [Delivery], into broker: EmbeddedBroker, batch: Int) throws {
+        for start in stride(from: 0, to: stream.count, by: batch) {
+            _ = try broker.publish(
+                stream[start..<min(stream.count, start + batch)].map {
+                    EmbeddedBroker.Record(
+                        message: OutgoingMessage(payload: $0.payload),
+                        topic: $0.topic,
+                        publishTime: $0.publishTime
+                    )
+                }
+            )
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

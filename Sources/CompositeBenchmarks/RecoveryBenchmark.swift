@@ -35,17 +35,7 @@ enum RecoveryBenchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: directory.path)
         let stream = StreamGenerator.make(patients: pending)
-        for start in stride(from: 0, to: stream.count, by: 10_000) {
-            _ = try broker.publish(
-                stream[start..<min(stream.count, start + 10_000)].map {
-                    EmbeddedBroker.Record(
-                        message: OutgoingMessage(payload: $0.payload),
-                        topic: $0.topic,
-                        publishTime: $0.publishTime
-                    )
-                }
-            )
-        }
+        try EmbeddedBrokerBenchmark.load(stream, into: broker, batch: 10_000)
         let topics = Array(Set(stream.map(\.topic))).sorted()
         let state = TenantTopic(topics[0])!.stateTopic(subscription: Self.configuration().subscription)
         let subscribed = topics + [state]
