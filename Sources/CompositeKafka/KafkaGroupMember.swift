@@ -240,12 +240,13 @@ final class KafkaGroupMember: @unchecked Sendable {
         return true
     }
 
-    /// Leaves the group after committing.
+    /// Leaves the group after committing, then destroys the client (its threads are joined when this returns).
     func close() {
         guard !self.closed else { return }
         try? self.commit()
         _ = self.library.consumerClose(self.client.handle)
         self.closed = true
+        self.client.destroy()
     }
 
     private func assign(_ partitions: [Partition: PartitionAcknowledgements?]) throws(KafkaError) {

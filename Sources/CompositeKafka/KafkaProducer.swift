@@ -206,6 +206,8 @@ final class KafkaProducer: Sendable {
         }
         if self.loop.running.exchange(false, ordering: .relaxed) {
             self.loop.stopped.wait()
+            // Not left to the polling thread's last reference: the process may be exiting by then.
+            self.client.destroy()
         }
     }
 

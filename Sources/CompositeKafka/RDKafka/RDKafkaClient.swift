@@ -1,4 +1,5 @@
 import CRdKafka
+import Synchronization
 
 /// One `rd_kafka_t` (a producer or a consumer), destroyed with the object.
 ///
@@ -12,6 +13,7 @@ final class RDKafkaClient: @unchecked Sendable {
 
     let library: RDKafkaLibrary
     let handle: OpaquePointer
+    private let destroyed = Atomic<Bool>(false)
 
     /// Creates the handle from `configuration` (librdkafka property names). `opaque` is handed to the callbacks; the
     /// caller keeps it alive for the life of the client.
@@ -49,8 +51,16 @@ final class RDKafkaClient: @unchecked Sendable {
         self.handle = created
     }
 
-    deinit {
+    /// Destroys the handle now, joining librdkafka's threads; later calls and `deinit` do nothing. Owners call it
+    /// when they close, so that no librdkafka thread is still tearing down when the process exits (a client left
+    /// to `deinit` crashed the service on its way out).
+    func destroy() {
+        guard !self.destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         self.library.destroy(self.handle)
+    }
+
+    deinit {
+        self.destroy()
     }
 
     private static func text(_ buffer: [CChar]) -> String {
