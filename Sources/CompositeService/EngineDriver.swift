@@ -197,8 +197,9 @@ public actor EngineDriver {
         do {
             return try await self.broker.publish(messages)
         } catch let error as BrokerError where error.code == .messageTooLarge {
-            // One of them is too large: one at a time, so that only a dead letter too large is cut (a broker that
-            // stored some of the batch before refusing stores them again, byte for byte, which consumers tolerate).
+            // One of them is too large: one at a time, so that only a dead letter too large is cut. A broker that
+            // stored some of the batch before refusing stores those again, byte for byte: the same result id twice,
+            // and state messages the engine reads by identity.
             var ids: [MessageID] = []
             for (publication, entry) in zip(publications, messages) {
                 do {
