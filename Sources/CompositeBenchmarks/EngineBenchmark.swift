@@ -111,7 +111,9 @@ enum EngineBenchmark {
             )
             return
         }
-        let patients = arguments.first.flatMap { Int($0) } ?? 100_000
+        // `engine [patients]`: the engine lines alone (for profiling), without the brokers.
+        let engineOnly = arguments.first == "engine"
+        let patients = arguments.drop { $0 == "engine" }.first.flatMap { Int($0) } ?? 100_000
         let stream = StreamGenerator.make(patients: patients)
         print("stream: \(stream.count) messages, \(patients) patients")
 
@@ -141,6 +143,7 @@ enum EngineBenchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print("peak memory (max RSS, includes the generated stream): \(usage.ru_maxrss / 1024) MiB")
+        if engineOnly { return }
         for count in [100_000, 200_000] {
             print(
                 "decision proofs held: \(Int(Self.bytesPerProof(count: count, catalog: catalog))) bytes of memory each at \(count)"
