@@ -50,7 +50,7 @@ let package = Package(
         // The broker protocol with Pulsar semantics and its in-memory implementation.
         .target(
             name: "CompositeBroker",
-            dependencies: ["CompositeCore"],
+            dependencies: ["CompositeCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strictSettings),
         // The durable embedded broker: SQLite (through GRDB) with Pulsar's delivery semantics.
         .target(

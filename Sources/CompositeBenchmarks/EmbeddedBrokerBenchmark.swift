@@ -14,7 +14,7 @@ enum EmbeddedBrokerBenchmark {
             "composite-bench-\(UUID().uuidString)"
         )
         defer { try? FileManager.default.removeItem(at: directory) }
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: directory.path)
+        let broker = try EmbeddedBrokerConfiguration(dataDirectory: directory.path).open()
         let clock = ContinuousClock()
         let publishStart = clock.now
         try Self.load(stream, into: broker, batch: 1_000)
@@ -72,13 +72,9 @@ enum EmbeddedBrokerBenchmark {
     /// Publishes `stream` with its publish times, `batch` messages per transaction.
     static func load(_ stream: [Delivery], into broker: EmbeddedBroker, batch: Int) throws {
         for start in stride(from: 0, to: stream.count, by: batch) {
-            _ = try broker.publish(
+            _ = try broker.store(
                 stream[start..<min(stream.count, start + batch)].map {
-                    EmbeddedBroker.Record(
-                        message: OutgoingMessage(payload: $0.payload),
-                        topic: $0.topic,
-                        publishTime: $0.publishTime
-                    )
+                    (OutgoingMessage(payload: $0.payload, publishTime: $0.publishTime), $0.topic)
                 }
             )
         }

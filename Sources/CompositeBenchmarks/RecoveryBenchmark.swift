@@ -33,7 +33,7 @@ enum RecoveryBenchmark {
             "composite-recovery-\(UUID().uuidString)"
         )
         defer { try? FileManager.default.removeItem(at: directory) }
-        let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: directory.path)
+        let broker = try EmbeddedBrokerConfiguration(dataDirectory: directory.path).open()
         let stream = StreamGenerator.make(patients: pending)
         try EmbeddedBrokerBenchmark.load(stream, into: broker, batch: 10_000)
         let topics = Array(Set(stream.map(\.topic))).sorted()

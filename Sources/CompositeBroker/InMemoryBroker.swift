@@ -81,6 +81,8 @@ public final class InMemoryBroker: MessageBroker {
         var restartCode = BrokerError.Code.assignmentChanged
         /// Acknowledgements in the order they were recorded, for ``forgetAcknowledgements(every:)``.
         var acknowledgementLog: [RecordedAcknowledgement] = []
+        /// Set by ``close()``: publishing and subscribing fail from then on.
+        var closed = false
 
         /// The place of `topic` in `logs`, creating an empty topic on first use.
         mutating func index(of topic: String) -> Int {
@@ -106,7 +108,13 @@ public final class InMemoryBroker: MessageBroker {
     }
 
     public func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID {
-        self.append(message, to: topic, publishTime: message.publishTime, published: true)
+        guard !self.state.withLock(\.closed) else { throw BrokerError(.closed, topic: topic, reason: "broker closed") }
+        return self.append(message, to: topic, publishTime: message.publishTime, published: true)
+    }
+
+    /// Marks the broker closed; what it stored stays readable through the inspection methods.
+    public func close() async {
+        self.state.withLock { $0.closed = true }
     }
 
     /// Loads a recorded message with its original publish time, as if it had been published then.
@@ -162,6 +170,7 @@ public final class InMemoryBroker: MessageBroker {
         subscription: String,
         readFirst: Set<String>
     ) async throws -> any BrokerConsumer {
+        guard !self.state.withLock(\.closed) else { throw BrokerError(.closed, reason: "broker closed") }
         let generation = self.state.withLock { state in
             var generation = 0
             for topic in topics {
@@ -270,5 +279,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The in-memory broker's options under a name of their own, for code that opens brokers from configuration.
+public typealias InMemoryBrokerConfiguration = InMemoryBroker.Configuration
+
+extension InMemoryBroker.Configuration {
+    /// Opens a broker in this process's memory behind the seam (`BROKER=memory`).
+    public func openBroker() -> any MessageBroker {
+        InMemoryBroker(configuration: self)
     }
 }

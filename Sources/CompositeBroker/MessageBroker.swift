@@ -1,4 +1,5 @@
 public import CompositeCore
+public import ServiceLifecycle
 
 /// A message to publish.
 public struct OutgoingMessage: Sendable, Hashable {
@@ -74,7 +75,10 @@ public struct BrokerMessage: Sendable, Hashable {
 /// - Publishing returns only once the broker has durably stored the message: the return is the receipt.
 /// - A subscription remembers individual acknowledgements; a consumer that connects to it (after a crash, a close
 ///   or a reconnect) receives every message of its topics that was never acknowledged, in each topic's order.
-public protocol MessageBroker: Sendable {
+/// - A broker is a `Service`: the service runs it first in its `ServiceGroup`, so that it is shut down last, after
+///   the processor's final publications and acknowledgements. Tools that use a broker outside a group call
+///   ``close()`` themselves.
+public protocol MessageBroker: Service {
     /// Publishes `message` to `topic` and returns its id once stored.
     func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID
 
@@ -90,9 +94,20 @@ public protocol MessageBroker: Sendable {
     /// others whenever both are available. A hint for small topics a new consumer needs first (the service's state
     /// topics): brokers that read topics side by side anyway (Pulsar, Kafka) may ignore it, and the default does.
     func subscribe(topics: [String], subscription: String, readFirst: Set<String>) async throws -> any BrokerConsumer
+
+    /// Waits for what is in flight, then releases the broker's connections, files and threads. Publishing or
+    /// subscribing afterwards fails.
+    func close() async
 }
 
 extension MessageBroker {
+    /// Serves until the service group shuts down (gracefully, or by cancellation), then closes: the adapters do their
+    /// work on the callers' tasks and their own threads, so running is only a matter of closing at the right time.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await self.close()
+    }
+
     public func publish(_ messages: [(message: OutgoingMessage, topic: String)]) async throws -> [MessageID] {
         var ids: [MessageID] = []
         ids.reserveCapacity(messages.count)

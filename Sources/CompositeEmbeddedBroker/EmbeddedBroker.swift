@@ -48,50 +48,43 @@ public final class EmbeddedBroker: MessageBroker {
         self.path = path
     }
 
-    /// A message to append: to which topic, and with which publish time (`nil`: the wall clock).
-    public struct Record: Sendable {
-        public var message: OutgoingMessage
-        public var topic: String
-        public var publishTime: Timestamp?
-
-        public init(message: OutgoingMessage, topic: String, publishTime: Timestamp? = nil) {
-            self.message = message
-            self.topic = topic
-            self.publishTime = publishTime
-        }
-    }
-
     public func publish(_ message: OutgoingMessage, to topic: String) async throws -> MessageID {
-        try self.publish([Record(message: message, topic: topic)]).first!
+        try self.store([(message, topic)]).first!
     }
 
-    /// Publishes several messages in one durable transaction (the service's group commit); returns their ids in
-    /// order. As ``publish(_:to:)``, the broker's clock gives them their publish time.
+    /// Publishes several messages in one durable transaction (the service's group commit, and fixture publishing);
+    /// returns their ids in order. A message without a ``OutgoingMessage/publishTime`` gets the broker's clock.
     public func publish(_ messages: [(message: OutgoingMessage, topic: String)]) async throws -> [MessageID] {
-        try self.publish(messages.map { Record(message: $0.message, topic: $0.topic) })
+        try self.store(messages)
     }
 
-    /// Publishes several messages in one durable transaction; returns their ids in order.
-    public func publish(_ records: [Record]) throws -> [MessageID] {
+    /// Releases the database's connections; publishing or consuming afterwards fails.
+    public func close() async {
+        try? self.database.close()
+    }
+
+    /// As ``publish(_:)-(([(message:topic:)]))``, synchronously: for tools and tests that publish outside the
+    /// service's tasks.
+    public func store(_ messages: [(message: OutgoingMessage, topic: String)]) throws -> [MessageID] {
         let now = Self.now()
         do {
             return try self.database.write { db in
                 var ids: [MessageID] = []
-                ids.reserveCapacity(records.count)
+                ids.reserveCapacity(messages.count)
                 let statement = try db.cachedStatement(
                     sql: "INSERT INTO messages (topic, publish_time, key, properties, payload) VALUES (?, ?, ?, ?, ?)"
                 )
-                for record in records {
+                for (message, topic) in messages {
                     try statement.execute(arguments: [
-                        record.topic, (record.publishTime ?? now).millisecondsSinceEpoch, record.message.key,
-                        Self.encode(record.message.properties), Data(record.message.payload),
+                        topic, (message.publishTime ?? now).millisecondsSinceEpoch, message.key,
+                        Self.encode(message.properties), Data(message.payload),
                     ])
                     ids.append(MessageID(entryId: UInt64(db.lastInsertedRowID)))
                 }
                 return ids
             }
         } catch {
-            throw BrokerError(.publishFailed, topic: records.first?.topic, reason: "\(error)")
+            throw BrokerError(.publishFailed, topic: messages.first?.topic, reason: "\(error)")
         }
     }
 

@@ -96,3 +96,10 @@ public final class KafkaBroker: MessageBroker {
         await self.producer.close()
     }
 }
+
+extension KafkaConfiguration {
+    /// Opens a broker on this cluster behind the seam, as the service uses it.
+    public func openBroker(logger: Logger) throws(KafkaError) -> any MessageBroker {
+        try KafkaBroker(configuration: self, logger: logger)
+    }
+}

@@ -148,3 +148,12 @@ public final class PulsarBroker: MessageBroker {
         await self.client.close()
     }
 }
+
+extension PulsarClientConfiguration {
+    /// Opens a broker on this cluster behind the seam, as the service uses it.
+    public func openBroker(subscriptionType: PulsarSubscriptionType, logger: Logger) throws(PulsarError)
+        -> any MessageBroker
+    {
+        try PulsarBroker(configuration: self, subscriptionType: subscriptionType, logger: logger)
+    }
+}

@@ -43,14 +43,21 @@ public enum ServiceRunner {
     ) throws -> any MessageBroker {
         switch configuration.broker {
         case .memory:
-            return InMemoryBroker()
+            return InMemoryBrokerConfiguration().openBroker()
         case .embedded:
-            return try self.openEmbeddedBroker(dataDirectory: configuration.dataDirectory)
+            do {
+                return try EmbeddedBrokerConfiguration(dataDirectory: configuration.dataDirectory).openBroker()
+            } catch {
+                throw ServiceError(
+                    .invalidConfiguration,
+                    file: configuration.dataDirectory,
+                    "DATA_DIR: \(error.reason)"
+                )
+            }
         case .pulsar:
             for warning in configuration.pulsar.warnings { logger.warning("\(warning)") }
             do {
-                return try PulsarBroker(
-                    configuration: configuration.pulsar.clientConfiguration,
+                return try configuration.pulsar.clientConfiguration.openBroker(
                     subscriptionType: configuration.pulsar.subscriptionType,
                     logger: logger
                 )
@@ -62,81 +69,33 @@ public enum ServiceRunner {
                 throw ServiceError(.invalidConfiguration, "invalid configuration: KAFKA_BROKERS is required")
             }
             do {
-                return try KafkaBroker(configuration: kafka, logger: logger)
+                return try kafka.openBroker(logger: logger)
             } catch {
                 throw ServiceError(.invalidConfiguration, "invalid configuration: \(error)")
             }
         }
     }
 
-    public static func openEmbeddedBroker(dataDirectory: String) throws -> EmbeddedBroker {
-        do {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ServiceError(
-                .invalidConfiguration,
-                file: dataDirectory,
-                "DATA_DIR cannot be created: \(error.localizedDescription)"
-            )
-        }
-        return try EmbeddedBroker(path: (dataDirectory as NSString).appendingPathComponent("broker.sqlite"))
-    }
+    /// How many fixture messages go to the broker in one batch: one transaction on the embedded broker, one wait
+    /// for delivery reports on Kafka; Pulsar's batch publishes them one after another.
+    static let fixtureBatch = 1_000
 
-    /// Publishes fixture messages (keeping their publish times) into a broker, in batches.
+    /// Publishes fixture messages (keeping their publish times) into a broker, in batches, each topic in order.
     public static func publish(
         _ messages: [FixtureMessage],
         to broker: any MessageBroker,
         progress: (Int) -> Void = { _ in }
     ) async throws {
-        if let embedded = broker as? EmbeddedBroker {
-            var published = 0
-            for start in stride(from: 0, to: messages.count, by: 1_000) {
-                let batch = messages[start..<min(messages.count, start + 1_000)]
-                _ = try embedded.publish(
-                    batch.map {
-                        EmbeddedBroker.Record(
-                            message: OutgoingMessage(payload: $0.payload, key: $0.key),
-                            topic: $0.topic,
-                            publishTime: $0.publishTime
-                        )
-                    }
-                )
-                published += batch.count
-                progress(published)
-            }
-        } else if let memory = broker as? InMemoryBroker {
-            for message in messages {
-                memory.load(
-                    OutgoingMessage(payload: message.payload, key: message.key),
-                    to: message.topic,
-                    publishTime: message.publishTime
-                )
-            }
-            progress(messages.count)
-        } else if let kafka = broker as? KafkaBroker {
-            // In order, one delivery-report wait per batch: the idempotent producer keeps each partition's order.
-            for start in stride(from: 0, to: messages.count, by: 1_000) {
-                let batch = messages[start..<min(messages.count, start + 1_000)]
-                _ = try await kafka.publish(
-                    batch.map {
-                        (OutgoingMessage(payload: $0.payload, key: $0.key, publishTime: $0.publishTime), $0.topic)
-                    }
-                )
-                progress(start + batch.count)
-            }
-        } else {
-            // Networked brokers: one message at a time, each only after the previous receipt, so topic order holds.
-            for (index, message) in messages.enumerated() {
-                _ = try await broker.publish(
-                    OutgoingMessage(payload: message.payload, key: message.key, publishTime: message.publishTime),
-                    to: message.topic
-                )
-                if (index + 1) % 1_000 == 0 || index + 1 == messages.count { progress(index + 1) }
-            }
+        for start in stride(from: 0, to: messages.count, by: Self.fixtureBatch) {
+            let batch = messages[start..<min(messages.count, start + Self.fixtureBatch)]
+            _ = try await broker.publish(
+                batch.map { (OutgoingMessage(payload: $0.payload, key: $0.key, publishTime: $0.publishTime), $0.topic) }
+            )
+            progress(start + batch.count)
         }
     }
 
-    /// Runs the service: the scorer source, the processor and the HTTP endpoint in one service group.
+    /// Runs the service: the broker, the scorer source, the processor and the HTTP endpoint in one service group.
     public static func run(
         configuration: ServiceConfiguration,
         broker: any MessageBroker,
@@ -146,7 +105,11 @@ public enum ServiceRunner {
         metrics.setReady(false, reason: "loading scorers")
         let scorers = try ScorerSource(directory: configuration.compositesDirectory, metrics: metrics, logger: logger)
         let patients: any PatientDirectory
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: scorers)]
+        // The broker first: the group stops services in reverse order, so it closes after the processor's last
+        // publications and acknowledgements.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: broker), .init(service: scorers),
+        ]
         if let database = configuration.patientDatabase {
             for warning in database.url.warnings { logger.warning("\(warning)") }
             let directory = try PostgresPatientDirectory(configuration: database, logger: logger)
@@ -186,6 +149,5 @@ public enum ServiceRunner {
             )
         )
         try await group.run()
-        if let kafka = broker as? KafkaBroker { await kafka.close() }
     }
 }

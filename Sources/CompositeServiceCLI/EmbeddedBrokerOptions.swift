@@ -9,7 +9,7 @@ struct EmbeddedBrokerOptions: ParsableArguments {
     var dataDirectory = ProcessInfo.processInfo.environment["DATA_DIR"] ?? "data"
 
     func open() throws -> EmbeddedBroker {
-        try ServiceRunner.openEmbeddedBroker(dataDirectory: self.dataDirectory)
+        try EmbeddedBrokerConfiguration(dataDirectory: self.dataDirectory).open()
     }
 
     /// A topic name in full form; the short form `P/namespace/topic` gets `persistent://`.

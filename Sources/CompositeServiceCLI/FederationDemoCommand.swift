@@ -58,12 +58,11 @@ struct FederationDemoCommand: AsyncParsableCommand {
                 using: &generator
             )
             let configuration = configurations[name]!
-            _ = try broker.publish(
+            _ = try broker.store(
                 records.map {
-                    EmbeddedBroker.Record(
-                        message: OutgoingMessage(payload: $0.payload(tenant: name)),
-                        topic: configuration.experimentsTopics[0],
-                        publishTime: $0.publishTime
+                    (
+                        OutgoingMessage(payload: $0.payload(tenant: name), publishTime: $0.publishTime),
+                        configuration.experimentsTopics[0]
                     )
                 }
             )

@@ -91,7 +91,13 @@ func publish(_ records: [CompositeResultRecord], tenant: String, to topic: Strin
     if let memory = broker as? InMemoryBroker {
         for (message, time) in messages { memory.load(message, to: topic, publishTime: time) }
     } else if let embedded = broker as? EmbeddedBroker {
-        _ = try embedded.publish(messages.map { EmbeddedBroker.Record(message: $0.0, topic: topic, publishTime: $0.1) })
+        _ = try embedded.store(
+            messages.map { message, time in
+                var timed = message
+                timed.publishTime = time
+                return (timed, topic)
+            }
+        )
     }
 }
 
@@ -140,6 +146,8 @@ final class ReceiptDroppingBroker: MessageBroker {
     func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer {
         try await self.base.subscribe(topics: topics, subscription: subscription)
     }
+
+    func close() async { await self.base.close() }
 }
 
 /// Generous bounds for the messaging API's wall-clock timeouts: on a loaded machine a receipt can take seconds, and a

@@ -89,14 +89,8 @@ extension ProcessTests {
         }
 
         static func publish(_ messages: [FixtureMessage], to broker: EmbeddedBroker) throws {
-            _ = try broker.publish(
-                messages.map {
-                    EmbeddedBroker.Record(
-                        message: OutgoingMessage(payload: $0.payload),
-                        topic: $0.topic,
-                        publishTime: $0.publishTime
-                    )
-                }
+            _ = try broker.store(
+                messages.map { (OutgoingMessage(payload: $0.payload, publishTime: $0.publishTime), $0.topic) }
             )
         }
 
@@ -110,7 +104,7 @@ extension ProcessTests {
             #expect(expected.count == composites)
 
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             try Self.publish(held, to: broker)
             let port = try TestTools.freePort()
             var environment = self.endToEnd.environment(data: data, patients: patients, port: port)

@@ -25,7 +25,7 @@ extension ProcessTests {
             let expected = try await ReplayComparison.expected(messages, patients: patients)
             #expect(expected.count > 20)
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             try await ServiceRunner.publish(messages, to: broker)
             let environment = [
                 "KRANE_TENANTS": GeneratedStream.tenants.joined(separator: ","), "DATA_DIR": data.path,

@@ -1,6 +1,7 @@
 import BrokerTestSupport
 import CompositeBroker
 import CompositeCore
+import CompositeEmbeddedBroker
 import CompositeService
 import Foundation
 import Testing
@@ -87,7 +88,7 @@ extension ProcessTests {
                 "persistent://elsewhere/anything",
             ]
             do {
-                let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data)
+                let broker = try EmbeddedBrokerConfiguration(dataDirectory: data).open()
                 for source in forged {
                     _ = try await broker.publish(
                         OutgoingMessage(payload: Array("{}".utf8), properties: ["sourceTopic": source, "reason": "r"]),

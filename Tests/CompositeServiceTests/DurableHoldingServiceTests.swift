@@ -74,7 +74,7 @@ extension ProcessTests {
             #expect(expected.count == 2)
 
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             let log = directory.appendingPathComponent("service.log")
             var environment = self.endToEnd.environment(data: data, patients: patients)
             environment["KRANE_TENANTS"] = "orikami"

@@ -64,13 +64,9 @@ import Testing
         let directory = try temporaryDirectory("embedded")
         let broker = try self.open(directory)
         let time = Timestamp(iso8601: "2023-10-13T08:51:55.206Z")!
-        let ids = try broker.publish([
-            EmbeddedBroker.Record(message: OutgoingMessage(payload: [1]), topic: self.tasks, publishTime: time),
-            EmbeddedBroker.Record(
-                message: OutgoingMessage(payload: [2]),
-                topic: self.tasks,
-                publishTime: time.adding(milliseconds: 1)
-            ),
+        let ids = try broker.store([
+            (OutgoingMessage(payload: [1], publishTime: time), self.tasks),
+            (OutgoingMessage(payload: [2], publishTime: time.adding(milliseconds: 1)), self.tasks),
         ])
         #expect(ids.map(\.entryId) == [1, 2])
         let stored = try broker.messages(topic: self.tasks)

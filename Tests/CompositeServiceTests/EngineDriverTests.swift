@@ -80,6 +80,8 @@ struct EngineDriverTests {
         func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer {
             try await self.inner.subscribe(topics: topics, subscription: subscription)
         }
+
+        func close() async { await self.inner.close() }
     }
 
     /// Issue 13, defect 8: a message the broker took may not fit again beside its dead-letter reason. The dead letter
@@ -139,6 +141,8 @@ struct EngineDriverTests {
         func subscribe(topics: [String], subscription: String) async throws -> any BrokerConsumer {
             try await self.inner.subscribe(topics: topics, subscription: subscription)
         }
+
+        func close() async { await self.inner.close() }
     }
 
     /// Group commit: a batch's results go to the broker in one call, their decision proofs in the next, and the

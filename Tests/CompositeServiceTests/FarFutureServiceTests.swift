@@ -23,7 +23,7 @@ extension ProcessTests {
             let expected = try await ReplayComparison.expected(happy, patients: patients)
             #expect(expected.count == 1)
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             try await ServiceRunner.publish([happy[0], future] + happy.dropFirst(), to: broker)
             let service = try ServiceProcess(
                 environment: [

@@ -26,7 +26,9 @@ extension ProcessTests {
             var rows: [String] = []
             for (index, line) in patientFile.split(separator: "\n").enumerated() {
                 let json = try JSONParser.parse(Array(line.utf8))
-                guard let id = json["patientId"]?.stringValue, let birth = json["birthDate"]?.stringValue else { continue }
+                guard let id = json["patientId"]?.stringValue, let birth = json["birthDate"]?.stringValue else {
+                    continue
+                }
                 let parts = birth.split(separator: "-").compactMap { Int($0) }
                 rows.append("(\(index + 1), '\(id)', \(parts[0]), \(parts[1]), \(parts[2]), NULL)")
             }
@@ -54,7 +56,7 @@ extension ProcessTests {
             let patients = try ReplayComparison.writePatients(patientFile, into: directory)
             let expected = try await ReplayComparison.expected(messages, patients: patients)
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             try await ServiceRunner.publish(messages, to: broker)
             let port = try TestTools.freePort()
             let service = try ServiceProcess(
@@ -78,8 +80,14 @@ extension ProcessTests {
             }
             let records = try endToEnd.published(broker)
             let published = ReplayComparison.distinct(records)
-            #expect(published.subtracting(expected).isEmpty, "published but not expected: \(published.subtracting(expected))")
-            #expect(expected.subtracting(published).isEmpty, "expected but not published: \(expected.subtracting(published))")
+            #expect(
+                published.subtracting(expected).isEmpty,
+                "published but not expected: \(published.subtracting(expected))"
+            )
+            #expect(
+                expected.subtracting(published).isEmpty,
+                "expected but not published: \(expected.subtracting(published))"
+            )
             endToEnd.expectNoDifferingDuplicates(records)
         }
 
@@ -111,7 +119,8 @@ extension ProcessTests {
             let server = try Self.database(patientFile: patientFile)
             defer { try? server.stop() }
             // Every lookup takes longer than the idle interval, while the broker still holds unread messages.
-            let slow = "SELECT year_of_birth, month_of_birth, day_of_birth, birth_datetime FROM person, pg_sleep(1.3) WHERE person_source_value = $1 LIMIT 1"
+            let slow =
+                "SELECT year_of_birth, month_of_birth, day_of_birth, birth_datetime FROM person, pg_sleep(1.3) WHERE person_source_value = $1 LIMIT 1"
             try await Self.run(
                 "idle-slow",
                 messages: messages,

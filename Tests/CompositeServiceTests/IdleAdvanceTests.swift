@@ -1,11 +1,14 @@
-@testable import CompositeService
 import Testing
+
+@testable import CompositeService
 
 /// The idle advance's bookkeeping, with time as an input.
 @Suite struct IdleAdvanceTests {
     let start = ContinuousClock.now
 
-    func at(_ seconds: Double) -> ContinuousClock.Instant { self.start.advanced(by: .milliseconds(Int64(seconds * 1_000))) }
+    func at(_ seconds: Double) -> ContinuousClock.Instant {
+        self.start.advanced(by: .milliseconds(Int64(seconds * 1_000)))
+    }
 
     @Test func aTopicIsAskedAboutOnlyAfterTheIntervalWithoutDeliveries() {
         var idle = IdleAdvance(topics: ["a", "b"], interval: .seconds(10), now: self.at(0))

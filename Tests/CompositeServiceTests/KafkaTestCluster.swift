@@ -1,9 +1,10 @@
 import CompositeBroker
 import CompositeCore
-@testable import CompositeKafka
 import Foundation
 import Logging
 import Testing
+
+@testable import CompositeKafka
 
 /// A Kafka cluster for adapter tests: librdkafka's in-process mock cluster, or a real Tansu on loopback; plus the
 /// scenarios both run.
@@ -49,7 +50,10 @@ final class KafkaTestCluster: @unchecked Sendable {
             let cluster = unsafeBitCast(clusterOf, to: ClusterOf.self)(host.handle)
             self.mockCluster = cluster
             self.brokers = String(cString: unsafeBitCast(bootstraps, to: Bootstraps.self)(cluster)!)
-            self.createMockTopic = unsafeBitCast(createTopic, to: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32, Int32) -> Int32).self)
+            self.createMockTopic = unsafeBitCast(
+                createTopic,
+                to: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32, Int32) -> Int32).self
+            )
             self.mockHost = host
         }
     }

@@ -1,6 +1,7 @@
 import BrokerTestSupport
 import CompositeBroker
 import CompositeCore
+import CompositeEmbeddedBroker
 import CompositeKafka
 import CompositePulsar
 import CompositeService
@@ -70,7 +71,7 @@ extension ProcessTests {
             let expected = try await ReplayComparison.expected(happy, patients: Self.patients)
             let directory = try temporaryDirectory("poison-embedded")
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             try await ServiceRunner.publish(poisoned, to: broker)
             let endToEnd = ServiceEndToEndTests()
             let service = try ServiceProcess(

@@ -1,4 +1,5 @@
 import CompositeCore
+import CompositeEmbeddedBroker
 import CompositeService
 import Foundation
 import Logging
@@ -259,7 +260,7 @@ extension ProcessTests {
                 log: directory.appendingPathComponent("service.log")
             )
             defer { service.kill() }
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             func results() throws -> [JSONValue] {
                 try ["orikami", "radboud"].flatMap { tenant in
                     try broker.messages(topic: "persistent://krane-staging/experiments/\(tenant)-events")

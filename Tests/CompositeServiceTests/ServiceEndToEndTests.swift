@@ -96,14 +96,14 @@ extension ProcessTests {
         func endInput(_ broker: EmbeddedBroker) throws {
             // 2100: before the proofs' release (2200), so that proofs read after it still see their retention pass.
             let later = Timestamp(millisecondsSinceEpoch: 4_102_444_800_000)  // 2100-01-01
-            _ = try broker.publish(
+            _ = try broker.store(
                 self.topics.map { topic in
-                    EmbeddedBroker.Record(
-                        message: OutgoingMessage(
-                            payload: GeneratedStream.endOfStream(tenant: TenantTopic(topic)!.kraneTenant)
+                    (
+                        OutgoingMessage(
+                            payload: GeneratedStream.endOfStream(tenant: TenantTopic(topic)!.kraneTenant),
+                            publishTime: later
                         ),
-                        topic: topic,
-                        publishTime: later
+                        topic
                     )
                 }
             )
@@ -112,14 +112,11 @@ extension ProcessTests {
         /// Moves the tasks watermarks past the decided retention: the proofs are released, nothing stays unacknowledged.
         func releaseProofs(_ broker: EmbeddedBroker, service: ServiceProcess) async throws {
             let later = Timestamp(millisecondsSinceEpoch: 7_258_118_400_000)  // 2200-01-01
-            _ = try broker.publish(
+            _ = try broker.store(
                 GeneratedStream.tenants.map { tenant in
-                    EmbeddedBroker.Record(
-                        message: OutgoingMessage(
-                            payload: GeneratedStream.endOfStream(tenant: tenant)
-                        ),
-                        topic: "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events",
-                        publishTime: later
+                    (
+                        OutgoingMessage(payload: GeneratedStream.endOfStream(tenant: tenant), publishTime: later),
+                        "persistent://\(GeneratedStream.brokerTenant)/tasks/\(tenant)-events"
                     )
                 }
             )
@@ -141,7 +138,7 @@ extension ProcessTests {
             #expect(expected.count > 350, "the stream should produce results, errors and dead letters")
 
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             let log = directory.appendingPathComponent("service.log")
             var service = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
             var random = GeneratedStream.Random(state: 7)
@@ -185,7 +182,7 @@ extension ProcessTests {
             try patientFile.write(to: patients, atomically: true, encoding: .utf8)
             let expected = try await self.expected(messages, patients: patients)
             let data = directory.appendingPathComponent("data")
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             try await ServiceRunner.publish(messages, to: broker)
             let log = directory.appendingPathComponent("service.log")
             let busy = try ServiceProcess(environment: self.environment(data: data, patients: patients), log: log)
@@ -233,7 +230,7 @@ extension ProcessTests {
             let before = try await Self.get(base + "/metrics").body
             #expect(!before.contains("composite_results_total"))
 
-            let broker = try ServiceRunner.openEmbeddedBroker(dataDirectory: data.path)
+            let broker = try EmbeddedBrokerConfiguration(dataDirectory: data.path).open()
             let fixture = ServiceProcess.root.appendingPathComponent("fixtures/happy-path.jsonl").path
             try await ServiceRunner.publish(
                 try FixtureReader.read(contents: try TextFile.read(fixture), fileName: fixture),

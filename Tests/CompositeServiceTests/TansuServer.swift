@@ -46,7 +46,9 @@ final class TansuServer {
     ]
 
     static func fetchTools() throws {
-        guard !FileManager.default.fileExists(atPath: Self.tools.appendingPathComponent(".complete").path) else { return }
+        guard !FileManager.default.fileExists(atPath: Self.tools.appendingPathComponent(".complete").path) else {
+            return
+        }
         try runToCompletion(ServiceProcess.root.appendingPathComponent("scripts/fetch-test-tools").path, [])
     }
 
