@@ -37,7 +37,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // Scorer plug-in files: format, expression language, registry. Pure: it compiles source text.
         .target(
             name: "CompositeScoring",
@@ -46,17 +47,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // The broker protocol with Pulsar semantics and its in-memory implementation.
         .target(
             name: "CompositeBroker",
             dependencies: ["CompositeCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // The durable embedded broker: SQLite (through GRDB) with Pulsar's delivery semantics.
         .target(
             name: "CompositeEmbeddedBroker",
             dependencies: ["CompositeCore", "CompositeBroker", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // A native Apache Pulsar client on SwiftNIO: wire codec, connections, lookup, producer and consumer.
         .target(
             name: "CompositePulsar",
@@ -68,7 +72,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // Federation: signed, encrypted node-to-node messages over the broker protocol, and federated statistics.
         .target(
             name: "CompositeFederation",
@@ -77,7 +82,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // librdkafka's C declarations, for loading the library at run time (no link, no system headers).
         .target(name: "CRdKafka"),
         // The Kafka broker adapter: librdkafka wrapper, topic mapping, individual acknowledgements on offsets.
@@ -86,7 +92,8 @@ let package = Package(
             dependencies: [
                 "CRdKafka", "CompositeCore", "CompositeBroker", .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // Wiring: the engine driver over a broker, fixture replay, patient directories, scorer folders.
         .target(
             name: "CompositeService",
@@ -103,7 +110,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // The thin `composite-service` executable.
         .executableTarget(
             name: "CompositeServiceCLI",
@@ -114,39 +122,46 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // Release-build throughput benchmark: `swift run -c release CompositeBenchmarks`.
         .executableTarget(
             name: "CompositeBenchmarks",
             dependencies: [
                 "CompositeCore", "CompositeScoring", "CompositeService", "CompositeBroker", "CompositeEmbeddedBroker",
-                "CompositePulsar", "CompositeKafka", "BrokerTestSupport", .product(name: "Logging", package: "swift-log"),
+                "CompositePulsar", "CompositeKafka", "BrokerTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // Seeded mutation of valid inputs, shared by the fuzz tests of the parsers and decoders.
         .target(
             name: "FuzzSupport",
             dependencies: ["CompositeBroker"],
             path: "Tests/FuzzSupport",
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CompositeCoreTests",
             dependencies: ["CompositeCore", "FuzzSupport"],
             // The JSONTestSuite conformance corpus (MIT, licence beside it), read by JSONConformanceTests.
             resources: [.copy("Resources/JSONTestSuite")],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CompositeScoringTests",
             dependencies: [
                 "CompositeScoring", "FuzzSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         // Real brokers and clients for integration tests: fetched by scripts/fetch-test-tools, started on loopback.
         .target(
             name: "BrokerTestSupport",
             path: "Tests/BrokerTestSupport",
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CompositePulsarTests",
             dependencies: [
@@ -154,11 +169,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CompositeFederationTests",
             dependencies: ["CompositeFederation", "CompositeBroker", "CompositeEmbeddedBroker", "CompositeCore"],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CompositeServiceTests",
             dependencies: [
@@ -170,6 +187,7 @@ let package = Package(
                 "CompositeKafka",
                 "BrokerTestSupport",
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings
+        ),
     ]
 )

@@ -13,7 +13,9 @@ public final class PulsarLiteServer: @unchecked Sendable {
     public init() throws {
         try TestTools.ensureFetched()
         self.port = try TestTools.freePort()
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("pulsar-lite-\(UUID().uuidString)")
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pulsar-lite-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
     }
 

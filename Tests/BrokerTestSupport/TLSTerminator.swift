@@ -15,12 +15,18 @@ public final class TLSTerminator: @unchecked Sendable {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let dir = self.directory.path
         let steps: [[String]] = [
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=composite-service test CA",
-             "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem"],
-            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(hostname)", "-keyout", "\(dir)/server.key",
-             "-out", "\(dir)/server.csr"],
-            ["x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
-             "-CAcreateserial", "-days", "2", "-extfile", "\(dir)/san.cnf", "-out", "\(dir)/server.pem"],
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=composite-service test CA",
+                "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem",
+            ],
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(hostname)", "-keyout", "\(dir)/server.key",
+                "-out", "\(dir)/server.csr",
+            ],
+            [
+                "x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
+                "-CAcreateserial", "-days", "2", "-extfile", "\(dir)/san.cnf", "-out", "\(dir)/server.pem",
+            ],
         ]
         try "subjectAltName=DNS:\(hostname)\n".write(toFile: "\(dir)/san.cnf", atomically: true, encoding: .utf8)
         for step in steps {
@@ -55,7 +61,9 @@ public final class TLSTerminator: @unchecked Sendable {
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, "\(dir)/server.pem", "\(dir)/server.key", "\(self.port)", "\(upstreamPort)"]
+        process.arguments = [
+            "python3", "-c", script, "\(dir)/server.pem", "\(dir)/server.key", "\(self.port)", "\(upstreamPort)",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

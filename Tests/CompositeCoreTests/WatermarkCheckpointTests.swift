@@ -86,7 +86,11 @@ import Testing
         let (checkpoint, held, unrelated, result) = try self.crashedRun(&fixture)
         var engine = CompositeEngine(catalog: Self.catalog)
         // A message after the recorded position, though published early: read past, but no decision yet.
-        let late = fixture.delivery(EngineFixture.tasks, at: 12, #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#)
+        let late = fixture.delivery(
+            EngineFixture.tasks,
+            at: 12,
+            #"{"name":"TaskStarted","version":"v2","tenant":"acme","data":{}}"#
+        )
         #expect(late.id > unrelated.id)
         #expect((held + [late]).flatMap { engine.receive($0) }.publications.isEmpty)
         #expect(engine.receive(checkpoint).publications.map(\.payload) == [result.payload])

@@ -43,7 +43,9 @@ import Testing
     @Test func refusedAuthenticationFailsTheHandshakeWithoutTheToken() {
         var machine = self.machine()
         _ = machine.channelActive()
-        let action = machine.received(.error(ServerErrorResponse(requestID: 0, error: .authenticationError, message: "bad token")))
+        let action = machine.received(
+            .error(ServerErrorResponse(requestID: 0, error: .authenticationError, message: "bad token"))
+        )
         guard case .handshakeFailed(let error) = action else {
             Issue.record("expected a failed handshake, got \(action)")
             return
@@ -94,7 +96,8 @@ import Testing
         )
         var anonymous = self.machine(token: nil)
         _ = anonymous.channelActive()
-        guard case .closeConnection(let error) = anonymous.received(.authChallenge(AuthChallenge(challenge: nil))) else {
+        guard case .closeConnection(let error) = anonymous.received(.authChallenge(AuthChallenge(challenge: nil)))
+        else {
             Issue.record("expected the connection to close")
             return
         }
@@ -105,15 +108,24 @@ import Testing
         var machine = self.machine()
         _ = machine.channelActive()
         _ = machine.received(.connected(Connected(serverVersion: "s", protocolVersion: 19)))
-        #expect(machine.received(.success(Success(requestID: 4))) == .completeRequest(id: 4, .success(Success(requestID: 4))))
+        #expect(
+            machine.received(.success(Success(requestID: 4)))
+                == .completeRequest(id: 4, .success(Success(requestID: 4)))
+        )
         let lookup = LookupResponse(requestID: 5, kind: .connect, brokerServiceURL: "pulsar://b:1")
         #expect(machine.received(.lookupResponse(lookup)) == .completeRequest(id: 5, .lookupResponse(lookup)))
         let receipt = SendReceipt(producerID: 1, sequenceID: 2, messageID: MessageIDData(ledgerID: 1, entryID: 1))
         #expect(machine.received(.sendReceipt(receipt)) == .sendReceipt(receipt))
         let message = Message(consumerID: 9, messageID: MessageIDData(ledgerID: 1, entryID: 1))
         #expect(machine.received(.message(message)) == .deliver(consumerID: 9, message))
-        #expect(machine.received(.closeConsumer(CloseConsumer(consumerID: 9, requestID: 0))) == .consumerClosedByBroker(consumerID: 9))
-        #expect(machine.received(.closeProducer(CloseProducer(producerID: 1, requestID: 0))) == .producerClosedByBroker(producerID: 1))
+        #expect(
+            machine.received(.closeConsumer(CloseConsumer(consumerID: 9, requestID: 0)))
+                == .consumerClosedByBroker(consumerID: 9)
+        )
+        #expect(
+            machine.received(.closeProducer(CloseProducer(producerID: 1, requestID: 0)))
+                == .producerClosedByBroker(producerID: 1)
+        )
         #expect(machine.received(.other(type: 31)) == .none)
     }
 

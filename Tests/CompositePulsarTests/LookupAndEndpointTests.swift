@@ -31,10 +31,19 @@ import Testing
     }
 
     @Test func redirectsCarryTheAuthoritativeFlag() throws {
-        let response = LookupResponse(requestID: 1, kind: .redirect, brokerServiceURL: "pulsar://broker-2:6650", authoritative: true)
+        let response = LookupResponse(
+            requestID: 1,
+            kind: .redirect,
+            brokerServiceURL: "pulsar://broker-2:6650",
+            authoritative: true
+        )
         #expect(
             try LookupDecision.decide(response, useTLS: false, serviceEndpoint: self.service, topic: "t")
-                == .redirect(PulsarEndpoint(host: "broker-2", port: 6650, tls: false), proxyToBroker: nil, authoritative: true)
+                == .redirect(
+                    PulsarEndpoint(host: "broker-2", port: 6650, tls: false),
+                    proxyToBroker: nil,
+                    authoritative: true
+                )
         )
     }
 
@@ -52,18 +61,37 @@ import Testing
     }
 
     @Test func failedLookupsBecomeErrorsWithTheBrokersReason() {
-        let response = LookupResponse(requestID: 1, kind: .failed, error: .serviceNotReady, message: "namespace bundle not served")
+        let response = LookupResponse(
+            requestID: 1,
+            kind: .failed,
+            error: .serviceNotReady,
+            message: "namespace bundle not served"
+        )
         #expect {
-            try LookupDecision.decide(response, useTLS: false, serviceEndpoint: self.service, topic: "persistent://a/b/c")
+            try LookupDecision.decide(
+                response,
+                useTLS: false,
+                serviceEndpoint: self.service,
+                topic: "persistent://a/b/c"
+            )
         } throws: { error in
             guard let error = error as? PulsarError else { return false }
-            return error.isRetriable && error.topic == "persistent://a/b/c" && error.reason == "namespace bundle not served"
+            return error.isRetriable && error.topic == "persistent://a/b/c"
+                && error.reason == "namespace bundle not served"
         }
     }
 
     @Test func serviceURLsParse() throws {
-        #expect(try PulsarEndpoint.parse("pulsar://localhost") == [PulsarEndpoint(host: "localhost", port: 6650, tls: false)])
-        #expect(try PulsarEndpoint.parse("pulsar+ssl://pulsar.example.org") == [PulsarEndpoint(host: "pulsar.example.org", port: 6651, tls: true)])
+        #expect(
+            try PulsarEndpoint.parse("pulsar://localhost") == [
+                PulsarEndpoint(host: "localhost", port: 6650, tls: false)
+            ]
+        )
+        #expect(
+            try PulsarEndpoint.parse("pulsar+ssl://pulsar.example.org") == [
+                PulsarEndpoint(host: "pulsar.example.org", port: 6651, tls: true)
+            ]
+        )
         #expect(
             try PulsarEndpoint.parse("pulsar://a:1,b:2/")
                 == [PulsarEndpoint(host: "a", port: 1, tls: false), PulsarEndpoint(host: "b", port: 2, tls: false)]

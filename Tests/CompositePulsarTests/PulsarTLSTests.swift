@@ -46,7 +46,10 @@ struct PulsarTLSTests {
             terminator.stop()
             server.stop()
         }
-        let broker = try PulsarBroker(configuration: self.configuration(terminator, trust: terminator.caFile), logger: Self.logger)
+        let broker = try PulsarBroker(
+            configuration: self.configuration(terminator, trust: terminator.caFile),
+            logger: Self.logger
+        )
         let topic = "persistent://krane/tasks/tls"
         let id = try await broker.publish(OutgoingMessage(payload: Array("over tls".utf8), key: "k"), to: topic)
         let consumer = try await broker.subscribe(topics: [topic], subscription: "composite-service")

@@ -35,7 +35,8 @@ struct PartitionedMetadataResponse: CommandBody {
     var error: ServerError?
     var message: String?
 
-    init(requestID: UInt64, partitions: UInt32, failed: Bool = false, error: ServerError? = nil, message: String? = nil) {
+    init(requestID: UInt64, partitions: UInt32, failed: Bool = false, error: ServerError? = nil, message: String? = nil)
+    {
         self.requestID = requestID
         self.partitions = partitions
         self.failed = failed

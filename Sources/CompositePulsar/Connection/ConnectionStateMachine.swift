@@ -71,7 +71,9 @@ struct ConnectionStateMachine {
             return .none
         case (_, .authChallenge):
             guard let credentials = self.credentials() else {
-                return .closeConnection(PulsarError(.authenticationFailed, "the broker asked for credentials; none are configured"))
+                return .closeConnection(
+                    PulsarError(.authenticationFailed, "the broker asked for credentials; none are configured")
+                )
             }
             return .write(
                 .authResponse(

@@ -111,7 +111,9 @@ final class PulsarConnectionHandler: ChannelInboundHandler {
             self.sends.removeValue(forKey: key)?.succeed(id)
         case .sendError(let error):
             let key = SendKey(producerID: error.producerID, sequenceID: error.sequenceID)
-            self.sends.removeValue(forKey: key)?.fail(PulsarError(server: error.error, message: error.message, topic: nil))
+            self.sends.removeValue(forKey: key)?.fail(
+                PulsarError(server: error.error, message: error.message, topic: nil)
+            )
         case .deliver:
             break
         case .producerClosedByBroker(let id):
@@ -120,7 +122,9 @@ final class PulsarConnectionHandler: ChannelInboundHandler {
             self.failSends { $0.producerID == id }
         case .consumerClosedByBroker(let id):
             self.logger.info("broker closed consumer", metadata: ["consumer": "\(id)"])
-            self.consumers.removeValue(forKey: id)?(.disconnected(PulsarError(.connectionFailed, "the broker closed the consumer")))
+            self.consumers.removeValue(forKey: id)?(
+                .disconnected(PulsarError(.connectionFailed, "the broker closed the consumer"))
+            )
         case .closeConnection(let error):
             self.fail(error, context: context)
         }
