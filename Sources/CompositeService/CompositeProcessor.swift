@@ -14,6 +14,7 @@ public struct CompositeProcessor: Service {
     let patients: any PatientDirectory
     let scorers: ScorerSource
     let metrics: ServiceMetrics
+    let readiness: Readiness
     let logger: Logger
 
     public init(
@@ -22,6 +23,7 @@ public struct CompositeProcessor: Service {
         patients: any PatientDirectory,
         scorers: ScorerSource,
         metrics: ServiceMetrics,
+        readiness: Readiness = Readiness(),
         logger: Logger
     ) {
         self.configuration = configuration
@@ -29,173 +31,45 @@ public struct CompositeProcessor: Service {
         self.patients = patients
         self.scorers = scorers
         self.metrics = metrics
+        self.readiness = readiness
         self.logger = logger
     }
 
     public func run() async throws {
-        let topics = self.configuration.topics
-        let stateTopics = self.configuration.stateTopics
-        let metrics = self.metrics
-        let logger = self.logger
-        var generation = self.scorers.generation
-        let consuming = "consuming \(topics.count) topics"
-        // A new engine reads the decision proofs before anything else (see StateTopicGate).
-        func openGate() async throws -> StateTopicGate {
-            metrics.setReady(false, reason: "reading decision proofs")
-            return try await StateTopicGate.open(
-                stateTopics: stateTopics,
-                token: UUID().uuidString,
-                broker: self.broker
-            )
-        }
-        // Markers first: publishing creates a state topic where the broker needs that (Kafka), before subscribing.
-        var gate = try await openGate()
-        let consumer = try await self.broker.subscribe(
-            topics: topics + stateTopics,
-            subscription: self.configuration.subscription,
-            readFirst: Set(stateTopics)
-        )
-        func makeDriver() -> EngineDriver {
-            EngineDriver(
-                engine: CompositeEngine(configuration: self.configuration.engine, catalog: self.scorers.catalog),
-                broker: self.broker,
-                consumer: consumer,
-                patients: self.patients,
-                published: { publication in
-                    metrics.published(publication)
-                    Self.log(publication, logger: logger)
-                },
-                directoryStatus: { failure in
-                    if let failure {
-                        logger.error("patient directory unavailable; decisions wait", metadata: ["error": "\(failure)"])
-                        metrics.setReady(false, reason: "patient directory unavailable: \(failure)")
-                    } else {
-                        logger.info("patient directory available again")
-                        metrics.setReady(true, reason: consuming)
-                    }
-                }
-            )
-        }
-        var driver = makeDriver()
-        self.logger.info("consuming", metadata: ["topics": "\(topics.joined(separator: " "))"])
+        var session = try await self.openSession()
         let clock = ContinuousClock()
-        var idle = IdleAdvance(topics: topics, interval: .seconds(self.configuration.idleSeconds), now: clock.now)
-        var lastReport = clock.now
-        var lastRetry = clock.now
-        var retryInterval = Duration.seconds(1)
-        var lastCaughtUpCheck = clock.now
-        var lastCheckpointPublished = clock.now
-        defer { self.metrics.setReady(false, reason: "stopped") }
+        var schedule = ProcessorSchedule(
+            topics: self.configuration.topics,
+            idleInterval: .seconds(self.configuration.idleSeconds),
+            checkpointPeriod: .seconds(self.configuration.checkpointSeconds),
+            now: clock.now
+        )
+        self.logger.info("consuming", metadata: ["topics": "\(self.configuration.topics.joined(separator: " "))"])
+        defer { self.readiness.set(false, reason: "stopped") }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if self.scorers.generation != generation {
-                generation = self.scorers.generation
-                try await driver.replaceScorers(self.scorers.catalog)
+            if try await session.updateScorers(from: self.scorers) {
                 self.logger.info("scorers reloaded", metadata: ["featureIds": "\(self.scorers.catalog.featureIds)"])
             }
-            // What the consumer has buffered, up to a batch: its results are published and its messages acknowledged
-            // together (group commit). The batch stops where the gate opens, so the engine hears that the state
-            // topics are read right after the message that showed it.
-            var batch: [BrokerMessage] = []
-            var gateOpened = false
             do {
-                var received = try await consumer.receive(timeout: .milliseconds(100))
-                while let message = received {
-                    let wasOpen = gate.isOpen
-                    batch += gate.admit(message)
-                    if !wasOpen && gate.isOpen {
-                        gateOpened = true
-                        break
-                    }
-                    guard batch.count < Self.batchSize, !Task.isShuttingDownGracefully else { break }
-                    received = try await consumer.receive(timeout: .zero)
-                }
+                let (batch, gateOpened) = try await session.readBatch(limit: Self.batchSize)
+                try await self.process(batch, gateOpened: gateOpened, in: session, schedule: &schedule, clock: clock)
             } catch let error as BrokerError where error.code == .assignmentChanged || error.code == .outOfOrder {
-                // Another instance may now own some of the messages this engine holds, or the broker broke a topic's
-                // order: drop everything and rebuild from redelivery (every unacknowledged message comes again, the
-                // part of a batch read before the error included).
-                if error.code == .outOfOrder {
-                    self.logger.error(
-                        "broker delivered out of order; rebuilding engine state",
-                        metadata: ["reason": "\(error.reason)"]
-                    )
-                } else {
-                    self.logger.notice(
-                        "broker assignment changed; rebuilding engine state",
-                        metadata: ["reason": "\(error.reason)"]
-                    )
-                }
-                self.metrics.rebuilt(reason: error.code == .outOfOrder ? "out_of_order" : "assignment_changed")
-                generation = self.scorers.generation
-                driver = makeDriver()
-                // The new driver knows of no directory failure; its first failed lookup reports one again.
-                gate = try await openGate()
+                try await self.rebuild(&session, after: error)
                 continue
             }
-            if !batch.isEmpty {
-                let limit = Self.wallClock().adding(milliseconds: self.configuration.maximumClockSkewSeconds * 1_000)
-                for message in batch { self.metrics.consumed(topic: message.topic) }
-                try await driver.process(batch, publishedNoLaterThan: limit)
-                let now = clock.now
-                for message in batch { idle.delivered(message.topic, at: now) }
-            }
-            if gateOpened {
-                try await driver.stateTopicsRead()
-                self.logger.info("decision proofs read")
-                self.metrics.setReady(true, reason: consuming)
-            }
-            if await driver.waitingForPatientDirectory > 0, clock.now - lastRetry >= retryInterval {
-                // A probe of a directory that is down costs a query timeout in this loop: back off while it fails,
-                // so that the loop spends its time reading.
-                let stillWaiting = try await driver.retryFailedLookups()
-                lastRetry = clock.now
-                retryInterval = Self.retryInterval(after: retryInterval, stillWaiting: stillWaiting)
-            }
-            for topic in idle.topicsToCheck(at: clock.now) where gate.isOpen {
-                // The only place the wall clock reaches the engine: a caught-up topic counts as read up to now. The
-                // time is read before the broker is asked, so a message published after the answer is later still.
-                let wallClock = Self.wallClock()
-                var caughtUp = false
-                if await !driver.isBlocked { caughtUp = try await consumer.isCaughtUp(on: topic) }
-                self.logger.debug("idle topic checked", metadata: ["topic": "\(topic)", "caughtUp": "\(caughtUp)"])
-                if idle.checked(topic, caughtUp: caughtUp, at: clock.now) {
-                    try await driver.advanceWatermark(topic: topic, to: wallClock)
-                }
-            }
-            if gate.isOpen, clock.now - lastCaughtUpCheck >= .milliseconds(200) {
-                lastCaughtUpCheck = clock.now
-                // A checkpoint read back applies as soon as its topic is caught up: a restart does not wait for
-                // new traffic or the idle interval (semantics guarantee 7).
-                for topic in await driver.topicsAwaitingCheckpoint where try await consumer.isCaughtUp(on: topic) {
-                    self.logger.debug("checkpoint applies: topic caught up", metadata: ["topic": "\(topic)"])
-                    try await driver.topicCaughtUp(topic)
-                }
-                // Held messages past the carry age move to the state topic (the bound is kept as messages arrive).
-                try await driver.carryHeldMessages(now: Self.wallClock())
-                if clock.now - lastCheckpointPublished >= .seconds(self.configuration.checkpointSeconds) {
-                    lastCheckpointPublished = clock.now
-                    try await driver.publishCheckpoints()
-                }
-            }
-            let now = clock.now
-            if now - lastReport >= .seconds(1) {
-                lastReport = now
-                self.metrics.update(
-                    statistics: await driver.statistics,
-                    watermarks: await driver.watermarks,
-                    pending: await driver.pendingComposites,
-                    now: Self.wallClock()
-                )
+            let lookupsWaiting = await session.driver.waitingForPatientDirectory > 0
+            for chore in schedule.due(
+                at: clock.now,
+                lookupsWaiting: lookupsWaiting,
+                stateTopicsRead: session.gate.isOpen
+            ) {
+                try await self.perform(chore, in: session, schedule: &schedule, clock: clock)
             }
         }
         // A planned stop leaves the latest watermarks for the next start.
-        if gate.isOpen { try await driver.publishCheckpoints() }
-        self.metrics.update(
-            statistics: await driver.statistics,
-            watermarks: await driver.watermarks,
-            pending: await driver.pendingComposites,
-            now: Self.wallClock()
-        )
-        await consumer.close()
+        if session.gate.isOpen { try await session.driver.publishCheckpoints() }
+        await self.report(session.driver)
+        await session.consumer.close()
         self.logger.info("stopped consuming")
     }
 
@@ -203,10 +77,133 @@ public struct CompositeProcessor: Service {
     /// results, small enough that a batch's work stays a fraction of the loop's 200 ms housekeeping period.
     public static let batchSize = 256
 
-    /// The pause before the next patient-lookup retry: 1 s, doubled after each retry that leaves lookups waiting, up
-    /// to 8 s; back to 1 s once none waits.
-    static func retryInterval(after interval: Duration, stillWaiting: Int) -> Duration {
-        stillWaiting > 0 ? min(interval * 2, .seconds(8)) : .seconds(1)
+    /// The session, with a driver that reports publications to the metrics and the log, and directory outages to
+    /// readiness at the moment they happen.
+    private func openSession() async throws -> EngineSession {
+        let (metrics, readiness, logger) = (self.metrics, self.readiness, self.logger)
+        let consuming = "consuming \(self.configuration.topics.count) topics"
+        return try await EngineSession.open(
+            broker: self.broker,
+            configuration: self.configuration,
+            scorers: self.scorers,
+            onGate: { readiness.set(false, reason: "reading decision proofs") },
+            makeDriver: { consumer, catalog in
+                EngineDriver(
+                    configuration: self.configuration.engine,
+                    catalog: catalog,
+                    broker: self.broker,
+                    consumer: consumer,
+                    patients: self.patients,
+                    published: { publication in
+                        metrics.published(publication)
+                        Self.log(publication, logger: logger)
+                    },
+                    directoryStatus: { failure in
+                        if let failure {
+                            logger.error(
+                                "patient directory unavailable; decisions wait",
+                                metadata: ["error": "\(failure)"]
+                            )
+                            readiness.set(false, reason: "patient directory unavailable: \(failure)")
+                        } else {
+                            logger.info("patient directory available again")
+                            readiness.set(true, reason: consuming)
+                        }
+                    }
+                )
+            }
+        )
+    }
+
+    /// Runs a batch through the engine (the wall clock bounds how far ahead a message may be published), and tells
+    /// the engine when the batch showed the state topics read.
+    private func process(
+        _ batch: [BrokerMessage],
+        gateOpened: Bool,
+        in session: EngineSession,
+        schedule: inout ProcessorSchedule,
+        clock: ContinuousClock
+    ) async throws {
+        if !batch.isEmpty {
+            let limit = Self.wallClock().adding(milliseconds: self.configuration.maximumClockSkewSeconds * 1_000)
+            for message in batch { self.metrics.consumed(topic: message.topic) }
+            try await session.driver.process(batch, publishedNoLaterThan: limit)
+            let now = clock.now
+            for message in batch { schedule.delivered(message.topic, at: now) }
+        }
+        if gateOpened {
+            try await session.driver.stateTopicsRead()
+            self.logger.info("decision proofs read")
+            self.readiness.set(true, reason: "consuming \(self.configuration.topics.count) topics")
+        }
+    }
+
+    /// Another instance may now own some of the messages this engine holds, or the broker broke a topic's order:
+    /// drop everything and rebuild from redelivery.
+    private func rebuild(_ session: inout EngineSession, after error: BrokerError) async throws {
+        if error.code == .outOfOrder {
+            self.logger.error(
+                "broker delivered out of order; rebuilding engine state",
+                metadata: ["reason": "\(error.reason)"]
+            )
+        } else {
+            self.logger.notice(
+                "broker assignment changed; rebuilding engine state",
+                metadata: ["reason": "\(error.reason)"]
+            )
+        }
+        self.metrics.rebuilt(reason: error.code == .outOfOrder ? "out_of_order" : "assignment_changed")
+        // The new driver knows of no directory failure; its first failed lookup reports one again.
+        try await session.rebuild(scorers: self.scorers)
+    }
+
+    /// Performs one periodic chore.
+    private func perform(
+        _ chore: ProcessorSchedule.Chore,
+        in session: EngineSession,
+        schedule: inout ProcessorSchedule,
+        clock: ContinuousClock
+    ) async throws {
+        let driver = session.driver
+        switch chore {
+        case .retryLookups:
+            let stillWaiting = try await driver.retryFailedLookups()
+            schedule.retried(stillWaiting: stillWaiting, at: clock.now)
+        case .checkIdle(let topic):
+            // The only place the wall clock reaches the engine: a caught-up topic counts as read up to now. The
+            // time is read before the broker is asked, so a message published after the answer is later still.
+            let wallClock = Self.wallClock()
+            var caughtUp = false
+            if await !driver.isBlocked { caughtUp = try await session.consumer.isCaughtUp(on: topic) }
+            self.logger.debug("idle topic checked", metadata: ["topic": "\(topic)", "caughtUp": "\(caughtUp)"])
+            if schedule.idleChecked(topic, caughtUp: caughtUp, at: clock.now) {
+                try await driver.advanceWatermark(topic: topic, to: wallClock)
+            }
+        case .applyCheckpoints:
+            // A checkpoint read back applies as soon as its topic is caught up: a restart does not wait for new
+            // traffic or the idle interval (semantics guarantee 7).
+            for topic in await driver.topicsAwaitingCheckpoint where try await session.consumer.isCaughtUp(on: topic) {
+                self.logger.debug("checkpoint applies: topic caught up", metadata: ["topic": "\(topic)"])
+                try await driver.topicCaughtUp(topic)
+            }
+        case .carryHeldMessages:
+            // Held messages past the carry age move to the state topic (the bound is kept as messages arrive).
+            try await driver.carryHeldMessages(now: Self.wallClock())
+        case .publishCheckpoints:
+            try await driver.publishCheckpoints()
+        case .report:
+            await self.report(driver)
+        }
+    }
+
+    private func report(_ driver: EngineDriver) async {
+        let report = await driver.report
+        self.metrics.update(
+            statistics: report.statistics,
+            watermarks: report.watermarks,
+            pending: report.pending,
+            now: Self.wallClock()
+        )
     }
 
     static func wallClock() -> Timestamp {
@@ -216,15 +213,15 @@ public struct CompositeProcessor: Service {
     static func log(_ publication: Publication, logger: Logger) {
         switch publication.kind {
         case .result(let featureId, let isError):
-            let message = (try? JSONParser.parse(publication.payload))?["data"]
+            let summary = publication.summary
             logger.info(
                 isError ? "composite error result published" : "composite result published",
                 metadata: [
                     "featureId": "\(featureId)",
-                    "occurrenceId": "\(message?["occurrenceId"].map(JSONWriter.string) ?? "?")",
-                    "score": "\(message?["score"].map(JSONWriter.string) ?? "null")",
-                    "interpretation": "\(message?["interpretation"]?.stringValue ?? "null")",
-                    "error": "\(message?["error"]?.stringValue ?? "none")",
+                    "occurrenceId": "\(summary.map { JSONWriter.string($0.occurrence.json) } ?? "?")",
+                    "score": "\(summary?.score.map { JSONWriter.string(.number($0)) } ?? "null")",
+                    "interpretation": "\(summary?.interpretation ?? "null")",
+                    "error": "\(summary?.error ?? "none")",
                 ]
             )
         case .deadLetter(let reason):

@@ -40,6 +40,36 @@ public actor EngineDriver {
         self.directoryStatus = directoryStatus
     }
 
+    /// A driver for a new engine: the one way the service and replay build it.
+    public init(
+        configuration: EngineConfiguration,
+        catalog: ScorerCatalog,
+        broker: any MessageBroker,
+        consumer: any BrokerConsumer,
+        patients: any PatientDirectory,
+        published: @escaping @Sendable (Publication) -> Void = { _ in },
+        directoryStatus: @escaping @Sendable (_ failure: String?) -> Void = { _ in }
+    ) {
+        self.init(
+            engine: CompositeEngine(configuration: configuration, catalog: catalog),
+            broker: broker,
+            consumer: consumer,
+            patients: patients,
+            published: published,
+            directoryStatus: directoryStatus
+        )
+    }
+
+    /// What the processor reports from the engine: its gauges, watermarks and pending composites, read in one step.
+    public var report:
+        (
+            statistics: EngineStatistics, watermarks: [(topic: String, watermark: Timestamp)],
+            pending: [PendingCompositeSummary]
+        )
+    {
+        (self.engine.statistics, self.engine.watermarks, self.engine.pendingComposites)
+    }
+
     /// Feeds one received message to the engine and carries out its consequences.
     ///
     /// - Parameter limit: an input message published after this time (the wall clock plus the allowed skew) is

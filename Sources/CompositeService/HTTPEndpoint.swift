@@ -20,6 +20,7 @@ public struct HTTPEndpoint: Service {
     let host: String
     let port: Int
     let metrics: ServiceMetrics
+    let readiness: Readiness
     let logger: Logger
     let requestTimeout: TimeAmount
     let maximumConnections: Int
@@ -28,6 +29,7 @@ public struct HTTPEndpoint: Service {
         host: String = "127.0.0.1",
         port: Int,
         metrics: ServiceMetrics,
+        readiness: Readiness = Readiness(),
         logger: Logger,
         requestTimeout: TimeAmount = Self.requestTimeout,
         maximumConnections: Int = Self.maximumConnections
@@ -35,6 +37,7 @@ public struct HTTPEndpoint: Service {
         self.host = host
         self.port = port
         self.metrics = metrics
+        self.readiness = readiness
         self.logger = logger
         self.requestTimeout = requestTimeout
         self.maximumConnections = maximumConnections
@@ -42,6 +45,7 @@ public struct HTTPEndpoint: Service {
 
     public func run() async throws {
         let metrics = self.metrics
+        let readiness = self.readiness
         let timeout = self.requestTimeout
         let limit = self.maximumConnections
         let open = ConnectionCount()
@@ -56,7 +60,7 @@ public struct HTTPEndpoint: Service {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
-                        HTTPEndpointHandler(metrics: metrics, requestTimeout: timeout)
+                        HTTPEndpointHandler(metrics: metrics, readiness: readiness, requestTimeout: timeout)
                     )
                 }
             }

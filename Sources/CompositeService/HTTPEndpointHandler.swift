@@ -8,14 +8,16 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let metrics: ServiceMetrics
+    let readiness: Readiness
     let requestTimeout: TimeAmount
     var method = HTTPMethod.GET
     var path = "/"
     var keepAlive = true
     var deadline: Scheduled<Void>?
 
-    init(metrics: ServiceMetrics, requestTimeout: TimeAmount) {
+    init(metrics: ServiceMetrics, readiness: Readiness, requestTimeout: TimeAmount) {
         self.metrics = metrics
+        self.readiness = readiness
         self.requestTimeout = requestTimeout
     }
 
@@ -87,7 +89,7 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
         case "/healthz":
             return (.ok, "text/plain", "ok\n")
         case "/readyz":
-            let readiness = self.metrics.isReady
+            let readiness = self.readiness.current
             return (
                 readiness.ready ? .ok : .serviceUnavailable, "text/plain",
                 "\(readiness.ready ? "ready" : "not ready"): \(readiness.reason)\n"

@@ -54,12 +54,16 @@ public enum ReplayRunner {
             subscription: Self.subscription,
             readFirst: Set(stateTopics)
         )
-        var driver = EngineDriver(
-            engine: CompositeEngine(configuration: options.engine, catalog: catalog),
-            broker: broker,
-            consumer: consumer,
-            patients: patients
-        )
+        func makeDriver() -> EngineDriver {
+            EngineDriver(
+                configuration: options.engine,
+                catalog: catalog,
+                broker: broker,
+                consumer: consumer,
+                patients: patients
+            )
+        }
+        var driver = makeDriver()
         // As the service does: every engine reads the proofs before anything else. Tokens are counted, not random,
         // so that a replay stays deterministic.
         var gate = try await StateTopicGate.open(stateTopics: stateTopics, token: "replay-0", broker: broker)
@@ -94,12 +98,7 @@ public enum ReplayRunner {
                     subscription: Self.subscription,
                     readFirst: Set(stateTopics)
                 )
-                driver = EngineDriver(
-                    engine: CompositeEngine(configuration: options.engine, catalog: catalog),
-                    broker: broker,
-                    consumer: consumer,
-                    patients: patients
-                )
+                driver = makeDriver()
                 restarts += 1
                 gate = try await StateTopicGate.open(
                     stateTopics: stateTopics,

@@ -3,7 +3,7 @@ import Foundation
 import Prometheus
 import Synchronization
 
-/// The service's Prometheus metrics, and its readiness.
+/// The service's Prometheus metrics, and the engine state they were last updated from (for `/pending`).
 public final class ServiceMetrics: Sendable {
     // Descriptors are computed: the library's descriptor type is not Sendable, so it cannot be a static constant.
     static var messagesConsumed: MetricNameDescriptor {
@@ -80,7 +80,6 @@ public final class ServiceMetrics: Sendable {
     }
 
     public let registry = PrometheusCollectorRegistry()
-    private let readiness = Mutex<(ready: Bool, reason: String)>((false, "starting"))
     private let snapshot = Mutex<ServiceSnapshot>(ServiceSnapshot())
     /// Input topics that had holes, so that one that no longer holds anything reads 0.
     private let topicsWithHoles = Mutex<Set<String>>([])
@@ -160,12 +159,6 @@ public final class ServiceMetrics: Sendable {
         self.registry.makeGauge(descriptor: Self.scorersLoaded).set(Double(loaded))
         self.registry.makeGauge(descriptor: Self.scorerLoadErrors).set(Double(errors))
     }
-
-    public func setReady(_ ready: Bool, reason: String) {
-        self.readiness.withLock { $0 = (ready, reason) }
-    }
-
-    public var isReady: (ready: Bool, reason: String) { self.readiness.withLock { $0 } }
 
     /// The last state the processor reported, for `/pending`.
     public var latest: ServiceSnapshot { self.snapshot.withLock { $0 } }

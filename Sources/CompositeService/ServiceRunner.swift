@@ -102,7 +102,8 @@ public enum ServiceRunner {
         logger: Logger
     ) async throws {
         let metrics = ServiceMetrics()
-        metrics.setReady(false, reason: "loading scorers")
+        let readiness = Readiness()
+        readiness.set(false, reason: "loading scorers")
         let scorers = try ScorerSource(directory: configuration.compositesDirectory, metrics: metrics, logger: logger)
         let patients: any PatientDirectory
         // The broker first: the group stops services in reverse order, so it closes after the processor's last
@@ -126,6 +127,7 @@ public enum ServiceRunner {
             patients: patients,
             scorers: scorers,
             metrics: metrics,
+            readiness: readiness,
             logger: logger
         )
         services.append(.init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup))
@@ -136,6 +138,7 @@ public enum ServiceRunner {
                         host: configuration.httpHost,
                         port: configuration.httpPort,
                         metrics: metrics,
+                        readiness: readiness,
                         logger: logger
                     )
                 )

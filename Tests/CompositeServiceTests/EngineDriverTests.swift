@@ -238,16 +238,4 @@ struct EngineDriverTests {
         #expect(refusals.allSatisfy { $0.hasSuffix(": SQLSTATE 22021: invalid byte sequence.") })
         #expect(await driver.statistics.pendingComposites == 0)
     }
-
-    /// The processor's pause between retries during an outage, as docs/operations.md states it.
-    @Test func retriesBackOffFromOneToEightSecondsAndResetOnceNothingWaits() {
-        var interval = Duration.seconds(1)
-        var pauses: [Duration] = []
-        for _ in 0..<5 {
-            interval = CompositeProcessor.retryInterval(after: interval, stillWaiting: 3)
-            pauses.append(interval)
-        }
-        #expect(pauses == [.seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
-        #expect(CompositeProcessor.retryInterval(after: .seconds(8), stillWaiting: 0) == .seconds(1))
-    }
 }

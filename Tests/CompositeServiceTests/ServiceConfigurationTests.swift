@@ -236,9 +236,9 @@ import Testing
     }
 
     @Test func readinessStartsFalse() {
-        let metrics = ServiceMetrics()
-        #expect(metrics.isReady.ready == false)
-        metrics.setReady(true, reason: "consuming")
-        #expect(metrics.isReady == (true, "consuming"))
+        let readiness = Readiness()
+        #expect(readiness.current.ready == false)
+        readiness.set(true, reason: "consuming")
+        #expect(readiness.current == (true, "consuming"))
     }
 }

@@ -149,7 +149,13 @@ extension CompositeEngine {
                     topic: self.streams[Int(key.stream)].topic.sibling(.experiments).fullName,
                     payload: JSONWriter.encode(result.json),
                     key: result.patientId,
-                    kind: .result(featureId: result.featureId, isError: result.error != nil)
+                    kind: .result(featureId: result.featureId, isError: result.error != nil),
+                    summary: ResultSummary(
+                        occurrence: result.occurrence,
+                        score: result.score,
+                        interpretation: result.interpretation,
+                        error: result.error
+                    )
                 )
             )
         )

@@ -34,6 +34,8 @@ public struct Publication: Sendable, Hashable {
     /// The publish time to record, for brokers whose producer sets it; `nil` for the broker's clock. Carried copies
     /// set the engine's clock, so that replay (which has no clock) ages them in its own time.
     public var publishTime: Timestamp?
+    /// For a result: what it says, so that logs and metrics need not parse the payload again.
+    public var summary: ResultSummary?
 
     public init(
         id: PublicationID,
@@ -42,9 +44,11 @@ public struct Publication: Sendable, Hashable {
         properties: [String: String] = [:],
         key: String? = nil,
         kind: Kind,
-        publishTime: Timestamp? = nil
+        publishTime: Timestamp? = nil,
+        summary: ResultSummary? = nil
     ) {
         self.publishTime = publishTime
+        self.summary = summary
         self.id = id
         self.topic = topic
         self.payload = payload
