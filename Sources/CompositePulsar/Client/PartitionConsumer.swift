@@ -3,38 +3,19 @@ import CompositeCore
 import Logging
 import Synchronization
 
-/// One subscription on one (partition) topic: subscribing, flow permits, decoding deliveries (batches included),
-/// individual acknowledgements, and subscribing again after the connection or the broker drops it.
+/// One subscription on one (partition) topic: subscribing, decoding deliveries (batches included), and subscribing
+/// again after the connection or the broker drops it. Permits, acknowledgements, the delivery order and the
+/// caught-up question are kept by a ``PartitionConsumerStateMachine``; this class performs what it returns.
 ///
 /// A class with a lock rather than an actor: deliveries arrive on the connection's event loop and permits are
 /// returned from `receive`, both synchronously and often.
 final class PartitionConsumer: Sendable {
-    struct EntryKey: Hashable {
-        var ledgerID: UInt64
-        var entryID: UInt64
-    }
-
-    /// Which indexes of a batched entry the engine has acknowledged; the entry is acknowledged when all are.
-    struct BatchProgress {
-        var size: Int
-        var acknowledged: Set<Int32>
-    }
-
+    /// The machine, and the connection its current subscription writes to.
     struct State {
+        var machine: PartitionConsumerStateMachine
         var connection: PulsarConnection?
-        var consumerID: UInt64 = 0
-        var epoch = 0
-        var credits = 0
-        var acknowledged: AcknowledgedSet
-        var unsentAcknowledgements: [MessageIDData] = []
-        var batches: [EntryKey: BatchProgress] = [:]
-        var closed = false
-        /// What the application has taken since this subscription began, and whether it came in order.
-        var order = DeliveryOrder()
-        /// Set when the broker did not answer `GET_LAST_MESSAGE_ID` (pulsar-lite ignores it): never caught up then.
-        var lastMessageIDUnanswered = false
-        /// A caught-up probe was published and has not been taken yet.
-        var probeOutstanding = false
+
+        var connectionActive: Bool { self.connection?.isActive ?? false }
     }
 
     let topic: String
@@ -47,7 +28,6 @@ final class PartitionConsumer: Sendable {
     private let client: PulsarClient
     private let queue: DeliveryQueue
     private let logger: Logger
-    private let receiverQueueSize: Int
     private let state: Mutex<State>
     private let sendProbe: @Sendable () async throws(PulsarError) -> Void
 
@@ -73,8 +53,14 @@ final class PartitionConsumer: Sendable {
         self.client = client
         self.queue = queue
         self.logger = logger
-        self.receiverQueueSize = max(2, client.configuration.receiverQueueSize)
-        self.state = Mutex(State(acknowledged: AcknowledgedSet(capacity: 200_000)))
+        self.state = Mutex(
+            State(
+                machine: PartitionConsumerStateMachine(
+                    partition: partition,
+                    receiverQueueSize: client.configuration.receiverQueueSize
+                )
+            )
+        )
     }
 
     /// Subscribes, retrying what a fresh connection can fix (a broker restarting, a consumer of a killed process
@@ -104,10 +90,7 @@ final class PartitionConsumer: Sendable {
     func subscribe() async throws(PulsarError) {
         let connection = try await self.client.brokerConnection(for: self.topic)
         let consumerID = await self.client.nextID()
-        let epoch = self.state.withLock { state in
-            state.epoch += 1
-            return state.epoch
-        }
+        let epoch = self.state.withLock { $0.machine.subscribing() }
         let registered = await connection.register(consumerID: consumerID) { [weak self] event in
             self?.handle(event, epoch: epoch)
         }
@@ -137,15 +120,11 @@ final class PartitionConsumer: Sendable {
             connection.unregister(consumerID: consumerID)
             throw error
         }
-        let unsent = self.state.withLock { state -> [MessageIDData] in
+        let actions = self.state.withLock { state in
             state.connection = connection
-            state.consumerID = consumerID
-            state.credits = 0
-            defer { state.unsentAcknowledgements = [] }
-            return state.unsentAcknowledgements
+            return state.machine.subscribed(consumerID: consumerID)
         }
-        if !unsent.isEmpty { connection.write(.ack(Ack(consumerID: consumerID, messageIDs: unsent))) }
-        connection.write(.flow(Flow(consumerID: consumerID, permits: UInt32(self.receiverQueueSize))))
+        for action in actions { Self.perform(action, on: connection) }
         self.logger.debug("subscribed", metadata: ["topic": "\(topic)", "subscription": "\(subscription)"])
     }
 
@@ -156,7 +135,7 @@ final class PartitionConsumer: Sendable {
             self.deliver(message, payload, epoch: epoch)
         case .disconnected(let error):
             let current = self.state.withLock { state -> Bool in
-                guard state.epoch == epoch, !state.closed else { return false }
+                guard state.machine.disconnected(epoch: epoch) else { return false }
                 state.connection = nil
                 return true
             }
@@ -174,7 +153,7 @@ final class PartitionConsumer: Sendable {
             initial: self.client.configuration.initialBackoff,
             maximum: self.client.configuration.maxBackoff
         )
-        while !self.state.withLock({ $0.closed }) {
+        while !self.state.withLock({ $0.machine.isClosed }) {
             try? await Task.sleep(for: backoff.next())
             do {
                 try await self.subscribe()
@@ -225,27 +204,28 @@ final class PartitionConsumer: Sendable {
         }
         // One lock per entry: a stopped subscription's last deliveries are dropped (they come again, in order, to
         // the next one), and messages acknowledged before are told apart.
-        let current = self.state.withLock { state -> [BrokerMessage]? in
-            guard state.epoch == epoch else { return nil }
-            return decoded.filter { state.acknowledged.contains($0.id) }
+        let wire = message.messageID
+        let arrival = self.state.withLock { state -> (PartitionConsumerStateMachine.Arrival, PulsarConnection?)? in
+            guard
+                let arrival = state.machine.entryArrived(
+                    decoded.map(\.id),
+                    skipped: skipped,
+                    ledgerID: wire.ledgerID,
+                    entryID: wire.entryID,
+                    epoch: epoch,
+                    connectionActive: state.connectionActive
+                )
+            else { return nil }
+            return (arrival, state.connection)
         }
-        guard let redelivered = current else { return }
-        if !redelivered.isEmpty { self.acknowledge(redelivered.map(\.id)) }
-        let fresh =
-            redelivered.isEmpty ? decoded : decoded.filter { message in !redelivered.contains { $0.id == message.id } }
-        self.queue.push(fresh.map { DeliveryQueue.Entry(message: $0, source: self, epoch: epoch) })
-        if fresh.isEmpty {
-            // Nothing of this entry is left for the application: it counts as taken, for the caught-up question.
-            let wire = message.messageID
-            let passed = MessageID(
-                ledgerId: wire.ledgerID,
-                entryId: wire.entryID,
-                partition: self.partition,
-                batchIndex: .max
-            )
-            self.state.withLock { $0.order.passed(passed) }
-        }
-        if skipped + redelivered.count > 0 { self.returnPermits(skipped + redelivered.count, epoch: epoch) }
+        guard let (arrival, connection) = arrival else { return }
+        let fresh = Set(arrival.fresh)
+        self.queue.push(
+            decoded.filter { fresh.contains($0.id) }.map {
+                DeliveryQueue.Entry(message: $0, source: self, epoch: epoch)
+            }
+        )
+        if let connection { for action in arrival.actions { Self.perform(action, on: connection) } }
     }
 
     /// The messages of one entry, and how many batch indexes were left out because the broker marked them acked.
@@ -301,11 +281,13 @@ final class PartitionConsumer: Sendable {
                 )
             )
         }
-        let key = EntryKey(ledgerID: wire.ledgerID, entryID: wire.entryID)
-        self.state.withLock { state in
-            var progress = state.batches[key] ?? BatchProgress(size: items.count, acknowledged: [])
-            progress.acknowledged.formUnion(alreadyAcknowledged)
-            state.batches[key] = progress
+        self.state.withLock {
+            $0.machine.batchArrived(
+                ledgerID: wire.ledgerID,
+                entryID: wire.entryID,
+                size: items.count,
+                alreadyAcknowledged: alreadyAcknowledged
+            )
         }
         return (messages, skipped)
     }
@@ -323,72 +305,38 @@ final class PartitionConsumer: Sendable {
 
     /// The application took message `id` from the queue; the verdict says whether it came in order.
     func consumed(_ id: MessageID, epoch: Int) -> DeliveryOrder.Verdict {
-        var verdict = DeliveryOrder.Verdict.inOrder
-        self.returnPermits(1, epoch: epoch) { state in
-            verdict = state.order.take(id, acknowledgedBefore: state.acknowledged.contains(id))
+        let (verdict, action, connection) = self.state.withLock { state in
+            let (verdict, action) = state.machine.taken(id, epoch: epoch)
+            return (verdict, action, state.connection)
         }
+        if let action, let connection { Self.perform(action, on: connection) }
         return verdict
-    }
-
-    /// `count` messages left the receiver queue: return permits in halves of the queue. `taking` runs under the same
-    /// lock, for the message the application took.
-    private func returnPermits(_ count: Int, epoch: Int, taking: ((inout State) -> Void)? = nil) {
-        let flow = self.state.withLock { state -> (PulsarConnection, UInt64, Int)? in
-            taking?(&state)
-            guard state.epoch == epoch, let connection = state.connection else { return nil }
-            state.credits += count
-            guard state.credits >= self.receiverQueueSize / 2 else { return nil }
-            defer { state.credits = 0 }
-            return (connection, state.consumerID, state.credits)
-        }
-        if let (connection, consumerID, permits) = flow {
-            connection.write(.flow(Flow(consumerID: consumerID, permits: UInt32(permits))))
-        }
     }
 
     /// Acknowledges messages individually. A batched entry is acknowledged when all its messages are.
     func acknowledge(_ ids: [MessageID]) {
-        let send = self.state.withLock { state -> (PulsarConnection, UInt64, [MessageIDData])? in
-            var entries: [MessageIDData] = []
-            for id in ids {
-                state.acknowledged.insert(id)
-                state.order.acknowledged(id)
-                let wire = MessageIDData(ledgerID: id.ledgerId, entryID: id.entryId, partition: self.partition)
-                guard id.batchIndex >= 0 else {
-                    entries.append(wire)
-                    continue
-                }
-                let key = EntryKey(ledgerID: id.ledgerId, entryID: id.entryId)
-                guard var progress = state.batches[key] else {
-                    // The batch's progress was already completed and forgotten: acknowledge the entry again.
-                    entries.append(wire)
-                    continue
-                }
-                progress.acknowledged.insert(id.batchIndex)
-                if progress.acknowledged.count >= progress.size {
-                    state.batches[key] = nil
-                    entries.append(wire)
-                } else {
-                    state.batches[key] = progress
-                }
-            }
-            guard !entries.isEmpty else { return nil }
-            guard let connection = state.connection, connection.isActive else {
-                state.unsentAcknowledgements += entries
-                return nil
-            }
-            return (connection, state.consumerID, entries)
-        }
-        if let (connection, consumerID, entries) = send {
-            connection.write(.ack(Ack(consumerID: consumerID, messageIDs: entries)))
-        }
+        self.performLocked { $0.machine.acknowledge(ids, connectionActive: $0.connectionActive) }
     }
 
     /// A probe was taken from the queue: everything stored before it has been taken. It is acknowledged here and
     /// never reaches the application.
     func probeTaken(_ id: MessageID) {
-        self.state.withLock { $0.probeOutstanding = false }
-        self.acknowledge([id])
+        self.performLocked { $0.machine.probeTaken(id, connectionActive: $0.connectionActive) }
+    }
+
+    /// Runs an input of the machine under the lock, then writes what it returned on the current connection.
+    private func performLocked(_ input: (inout State) -> PartitionConsumerStateMachine.Action?) {
+        let (action, connection) = self.state.withLock { state in (input(&state), state.connection) }
+        if let action, let connection { Self.perform(action, on: connection) }
+    }
+
+    private static func perform(_ action: PartitionConsumerStateMachine.Action, on connection: PulsarConnection) {
+        switch action {
+        case .sendFlow(let consumerID, let permits):
+            connection.write(.flow(Flow(consumerID: consumerID, permits: permits)))
+        case .sendAck(let consumerID, let entries):
+            connection.write(.ack(Ack(consumerID: consumerID, messageIDs: entries)))
+        }
     }
 
     /// Whether the application has taken every message stored on this partition: the broker's last message id
@@ -398,10 +346,10 @@ final class PartitionConsumer: Sendable {
     /// No answer (a broker without `GET_LAST_MESSAGE_ID`, a connection being replaced) counts as not caught up.
     func isCaughtUp() async -> Bool {
         let asked = self.state.withLock { state -> (PulsarConnection, UInt64)? in
-            guard !state.lastMessageIDUnanswered, let connection = state.connection, connection.isActive else {
-                return nil
-            }
-            return (connection, state.consumerID)
+            guard state.machine.mayAskForLastMessageID(connectionActive: state.connectionActive),
+                let connection = state.connection
+            else { return nil }
+            return (connection, state.machine.consumerID)
         }
         guard let (connection, consumerID) = asked else { return false }
         let answer: PulsarCommand
@@ -411,7 +359,7 @@ final class PartitionConsumer: Sendable {
             }
         } catch {
             if error.code == .timeout {
-                self.state.withLock { $0.lastMessageIDUnanswered = true }
+                self.state.withLock { $0.machine.lastMessageIDUnansweredInTime() }
                 self.logger.warning(
                     "the broker does not answer GET_LAST_MESSAGE_ID: this topic never counts as idle, decisions wait for traffic",
                     metadata: ["topic": "\(self.topic)"]
@@ -420,23 +368,16 @@ final class PartitionConsumer: Sendable {
             return false
         }
         guard case .getLastMessageIDResponse(let response) = answer else { return false }
-        guard let last = response.lastMessageID else { return true }
-        let stored = MessageID(
-            ledgerId: last.ledgerID,
-            entryId: last.entryID,
-            partition: self.partition,
-            batchIndex: last.batchIndex
-        )
-        let (caughtUp, probe, taken) = self.state.withLock { state in
-            let caughtUp = state.order.hasTaken(upTo: stored)
-            defer { if !caughtUp { state.probeOutstanding = true } }
-            return (caughtUp, !caughtUp && !state.probeOutstanding, state.order.highestTaken)
+        let stored = response.lastMessageID.map {
+            MessageID(ledgerId: $0.ledgerID, entryId: $0.entryID, partition: self.partition, batchIndex: $0.batchIndex)
         }
-        guard !caughtUp else { return true }
+        guard case .notCaughtUp(let probe, let taken) = self.state.withLock({ $0.machine.lastMessageID(stored) })
+        else { return true }
         self.logger.debug(
             "not caught up",
             metadata: [
-                "topic": "\(self.topic)", "last": "\(stored)", "taken": "\(taken.map { "\($0)" } ?? "none")",
+                "topic": "\(self.topic)", "last": "\(stored.map { "\($0)" } ?? "none")",
+                "taken": "\(taken.map { "\($0)" } ?? "none")",
                 "probe": "\(probe)",
             ]
         )
@@ -444,7 +385,7 @@ final class PartitionConsumer: Sendable {
             do {
                 try await self.sendProbe()
             } catch {
-                self.state.withLock { $0.probeOutstanding = false }
+                self.state.withLock { $0.machine.probeFailed() }
                 self.logger.warning(
                     "publishing a caught-up probe failed",
                     metadata: ["topic": "\(self.topic)", "error": "\(error)"]
@@ -461,33 +402,28 @@ final class PartitionConsumer: Sendable {
     /// ``restart()`` subscribes afresh: the broker then delivers every unacknowledged message again, in order.
     func stop() async {
         let (connection, consumerID) = self.state.withLock { state in
-            state.epoch += 1
             defer { state.connection = nil }
-            return (state.connection, state.consumerID)
+            return (state.connection, state.machine.stop())
         }
         await Self.closeConsumer(connection, consumerID, topic: self.topic)
     }
 
     /// Subscribes again after ``stop()``, with the delivery order forgotten.
     func restart() async {
-        self.state.withLock { state in
-            state.order.reset()
-            state.probeOutstanding = false
-        }
+        self.state.withLock { $0.machine.restarted() }
         await self.resubscribe()
     }
 
     func close() async {
         let (connection, consumerID) = self.state.withLock { state in
-            state.closed = true
             defer { state.connection = nil }
-            return (state.connection, state.consumerID)
+            return (state.connection, state.machine.close())
         }
         await Self.closeConsumer(connection, consumerID, topic: self.topic)
     }
 
-    private static func closeConsumer(_ connection: PulsarConnection?, _ consumerID: UInt64, topic: String) async {
-        guard let connection, connection.isActive else { return }
+    private static func closeConsumer(_ connection: PulsarConnection?, _ consumerID: UInt64?, topic: String) async {
+        guard let connection, let consumerID, connection.isActive else { return }
         connection.unregister(consumerID: consumerID)
         _ = try? await connection.request(topic: topic) { id in
             .closeConsumer(CloseConsumer(consumerID: consumerID, requestID: id))
