@@ -15,24 +15,16 @@ import Synchronization
 /// from there, the messages the discarded engine acknowledged included, so the new engine reads the same topics
 /// (and reaches the same watermarks) as the one it replaces. A change in a group that delivered nothing to the engine
 /// leaves the engine alone: only that group starts again at its committed offsets.
+///
+/// The decisions live in a ``KafkaConsumerStateMachine``; this class polls, rewinds and commits as it says.
 final class KafkaConsumer: BrokerConsumer {
-    struct State {
-        var rewind = false
-        /// The members (indices into ``members``) that delivered a message to the current engine: a rebalance of
-        /// one of them means the engine must be rebuilt; a rebalance of any other does not concern it.
-        var delivered: Set<Int> = []
-        var closed = false
-        var next = 0
-        var lastCommit = ContinuousClock.now
-    }
-
     let members: [KafkaGroupMember]
     /// Kafka topic name → the member consuming it and the Pulsar-style name the engine knows.
     let routes: [String: (member: KafkaGroupMember, name: String)]
     /// Pulsar-style name → Kafka topic name.
     let kafkaNames: [String: String]
     let queue = DispatchQueue(label: "kafka-consumer")
-    let state = Mutex(State())
+    let state: Mutex<KafkaConsumerStateMachine>
     /// How often acknowledgements are committed while messages flow; close and revocation commit at once.
     static let commitInterval = Duration.milliseconds(200)
 
@@ -40,6 +32,13 @@ final class KafkaConsumer: BrokerConsumer {
         self.members = members
         self.routes = Dictionary(topics.map { ($0.kafka, ($0.member, $0.name)) }) { first, _ in first }
         self.kafkaNames = Dictionary(topics.map { ($0.name, $0.kafka) }) { first, _ in first }
+        self.state = Mutex(
+            KafkaConsumerStateMachine(
+                memberCount: members.count,
+                commitInterval: Self.commitInterval,
+                now: ContinuousClock.now
+            )
+        )
     }
 
     func receive(timeout: Duration) async throws -> BrokerMessage? {
@@ -54,10 +53,8 @@ final class KafkaConsumer: BrokerConsumer {
     private func next(timeout: Duration) throws -> BrokerMessage? {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        let rewind = try self.state.withLock { state in
-            guard !state.closed else { throw BrokerError(.closed, reason: "consumer is closed") }
-            defer { state.rewind = false }
-            return state.rewind
+        guard let rewind = self.state.withLock({ $0.receiveStarted() }) else {
+            throw BrokerError(.closed, reason: "consumer is closed")
         }
         if rewind {
             // The caller rebuilt its engine: every group starts again for it, acknowledged messages included.
@@ -69,10 +66,7 @@ final class KafkaConsumer: BrokerConsumer {
         while true {
             let remaining = deadline - clock.now
             // Every member without waiting, then one (in turn) waits for what is left, in slices.
-            let index = self.state.withLock { state in
-                defer { state.next = (state.next + 1) % self.members.count }
-                return state.next
-            }
+            let index = self.state.withLock { $0.firstMember() }
             for offset in 0..<self.members.count {
                 let slice = Duration.milliseconds(self.members.count > 1 ? 20 : 100)
                 let waits = offset == self.members.count - 1 && remaining > .zero
@@ -81,35 +75,24 @@ final class KafkaConsumer: BrokerConsumer {
                 let chosen = self.members[chosenIndex]
                 let message = try self.translating { () throws(KafkaError) in try chosen.poll(timeout: milliseconds) }
                 if chosen.takeAssignmentChange() {
-                    // The engine holds messages of this group: it must be rebuilt, and every group rewound for it.
-                    // So must it when the group gains partitions: the previous owner may have published decision
-                    // proofs and carried messages to the tenant's state topic after this process's read marker, and
-                    // a new engine's marker, published now that the previous owner has been revoked, comes after
-                    // them (its input waits until the state topics are read up to it).
-                    let gained = chosen.hasAssignment
-                    let (mustTell, replayAll) = self.state.withLock { state in
-                        guard state.delivered.contains(chosenIndex) || gained else { return (false, false) }
-                        // Every group is read again for the new engine, unless none delivered anything yet.
-                        let replayAll = !state.delivered.isEmpty
-                        state.delivered = []
-                        state.rewind = replayAll
-                        return (true, replayAll)
+                    let reaction = self.state.withLock {
+                        $0.assignmentChanged(member: chosenIndex, gained: chosen.hasAssignment)
                     }
-                    if mustTell {
-                        if !replayAll {
+                    switch reaction {
+                    case .rebuildEngine(let rewindMember):
+                        if rewindMember {
                             try self.translating { () throws(KafkaError) in try chosen.rewind(replay: false) }
                         }
                         throw BrokerError(.assignmentChanged, reason: "Kafka group \(chosen.group) rebalanced")
+                    case .rewindMemberOnly:
+                        // The poll that changed the assignment may have dropped a message, so this group starts
+                        // again at its committed offsets; rewinding the others would only hand the engine duplicates.
+                        try self.translating { () throws(KafkaError) in try chosen.rewind(replay: false) }
+                        continue
                     }
-                    // Nothing of this group reached the engine, which keeps what it built from the other groups (a
-                    // tenant's state depends on its own group only). The poll that changed the assignment may have
-                    // dropped a message, so this group starts again at its committed offsets; rewinding the others
-                    // would only hand the engine duplicates.
-                    try self.translating { () throws(KafkaError) in try chosen.rewind(replay: false) }
-                    continue
                 }
                 if let message {
-                    self.state.withLock { _ = $0.delivered.insert(chosenIndex) }
+                    self.state.withLock { $0.memberDelivered(chosenIndex) }
                     return self.brokerMessage(message)
                 }
             }
@@ -144,8 +127,8 @@ final class KafkaConsumer: BrokerConsumer {
         return await withCheckedContinuation { continuation in
             self.queue.async {
                 // A rewind not yet carried out means redeliveries are still to come.
-                let pending = self.state.withLock { $0.rewind || $0.closed }
-                continuation.resume(returning: !pending && route.member.isCaughtUp(topic: kafka))
+                let may = self.state.withLock { $0.mayBeCaughtUp }
+                continuation.resume(returning: may && route.member.isCaughtUp(topic: kafka))
             }
         }
     }
@@ -153,10 +136,7 @@ final class KafkaConsumer: BrokerConsumer {
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             self.queue.async {
-                let first = self.state.withLock { state in
-                    defer { state.closed = true }
-                    return !state.closed
-                }
+                let first = self.state.withLock { $0.close() }
                 if first { for member in self.members { member.close() } }
                 continuation.resume()
             }
@@ -165,12 +145,7 @@ final class KafkaConsumer: BrokerConsumer {
 
     /// Runs on the queue after a receive: commits acknowledgements at most every ``commitInterval``.
     private func commitIfDue(clock: ContinuousClock) {
-        let due = self.state.withLock { state in
-            guard clock.now - state.lastCommit >= Self.commitInterval else { return false }
-            state.lastCommit = clock.now
-            return true
-        }
-        guard due else { return }
+        guard self.state.withLock({ $0.commitDue(at: clock.now) }) else { return }
         for member in self.members {
             // A failed commit stays pending and is retried; a crash meanwhile only brings messages back.
             try? member.commit()

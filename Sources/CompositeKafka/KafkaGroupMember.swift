@@ -9,38 +9,17 @@ import Synchronization
 /// Every librdkafka call on it (poll, assign, commit, close) happens on the owning ``KafkaConsumer``'s serial
 /// queue; the rebalance callback runs inside `rd_kafka_consumer_poll` on that queue too. Only ``acknowledge(_:)`` comes
 /// from elsewhere, which is why the acknowledgement state sits behind a lock.
+///
+/// Its partitions, acknowledgements and rebalance flags are a ``KafkaGroupMemberStateMachine``; this class makes the
+/// librdkafka calls it asks for.
 final class KafkaGroupMember: @unchecked Sendable {
-    struct Partition: Hashable {
-        var topic: String
-        var partition: Int32
-    }
-
-    struct State {
-        /// Acknowledgements per assigned partition; nil while a partition has no committed offset and delivered
-        /// nothing yet (its first offset is unknown).
-        var partitions: [Partition: PartitionAcknowledgements?] = [:]
-        /// Partitions with acknowledgements not committed yet.
-        var dirty: Set<Partition> = []
-        /// The assignment changed inside the last poll: the engine must drop its state.
-        var assignmentChanged = false
-        /// Why the assignment cannot be served (a topic with more than one partition).
-        var unsupported: String?
-        /// Set by a rewind for a rebuilt engine: offsets acknowledged in this process are delivered again instead of
-        /// skipped. The fresh engine must read the same topic suffix the discarded one read, acknowledged messages
-        /// included, or it never gets the watermark progress they carried (an acknowledged end-of-stream or unrelated
-        /// message), and composites that wait for a watermark never decide. It stays set: later assignments read
-        /// acknowledgements this process committed for an engine that no longer exists.
-        var replaying = false
-        /// Per assigned partition, the offset after the last message poll handled (delivered or skipped as
-        /// acknowledged) since it was last assigned: how far this process has read, for the caught-up question.
-        var position: [Partition: Int64] = [:]
-    }
+    typealias Partition = KafkaGroupMemberStateMachine.Partition
 
     let library: RDKafkaLibrary
     let group: String
     let metadataLimit: Int
     let logger: Logger
-    let state = Mutex(State())
+    let state = Mutex(KafkaGroupMemberStateMachine())
     /// Set once: the warning that the broker drops commit metadata was logged.
     let warnedAboutMetadata = Atomic<Bool>(false)
     /// Set once in `init`; implicitly unwrapped because the client's callbacks need `self` as their opaque pointer.
@@ -110,51 +89,31 @@ final class KafkaGroupMember: @unchecked Sendable {
         guard let topic else { return nil }
         let partition = Partition(topic: topic, partition: message.pointee.partition)
         let offset = message.pointee.offset
-        let acknowledged = self.state.withLock { state -> Bool in
-            guard let entry = state.partitions[partition] else { return true }  // not ours (any more)
-            state.position[partition] = offset + 1
-            guard let known = entry else {
-                state.partitions[partition] = PartitionAcknowledgements(committed: offset)
-                return false
-            }
-            return !state.replaying && known.contains(offset)
-        }
-        if acknowledged { return nil }
+        guard self.state.withLock({ $0.polled(partition, offset: offset) }) == .deliver else { return nil }
         return RDKafkaMessage(message, library: self.library)
     }
 
     /// Whether the group has partitions assigned to this member now.
-    var hasAssignment: Bool { self.state.withLock { !$0.partitions.isEmpty } }
+    var hasAssignment: Bool { self.state.withLock { $0.hasAssignment } }
 
     /// Whether the last poll changed the assignment; clears the flag.
     func takeAssignmentChange() -> Bool {
-        self.state.withLock { state in
-            defer { state.assignmentChanged = false }
-            return state.assignmentChanged
-        }
+        self.state.withLock { $0.takeAssignmentChange() }
     }
 
     /// Records acknowledgements of messages on this member's partitions; others are ignored (revoked meanwhile).
     func acknowledge(_ offsets: [(topic: String, partition: Int32, offset: Int64)]) {
-        self.state.withLock { state in
-            for entry in offsets {
-                let key = Partition(topic: entry.topic, partition: entry.partition)
-                guard case .some(.some(var acknowledgements)) = state.partitions[key] else { continue }
-                acknowledgements.acknowledge(entry.offset)
-                state.partitions[key] = acknowledgements
-                state.dirty.insert(key)
-            }
-        }
+        self.state.withLock { $0.acknowledge(offsets) }
     }
 
     /// Commits the acknowledgements of `only` (or every dirty partition): the contiguous prefix as the offset, the
     /// rest in the metadata.
     func commit(only: Set<Partition>? = nil) throws(KafkaError) {
-        let pending = self.state.withLock { state -> [(Partition, PartitionAcknowledgements)] in
-            let chosen = only.map { state.dirty.intersection($0) } ?? state.dirty
-            state.dirty.subtract(chosen)
-            return chosen.compactMap { key in state.partitions[key].flatMap { $0 }.map { (key, $0) } }
-        }
+        try self.commit(self.state.withLock { $0.takeCommit(only: only) })
+    }
+
+    /// Commits `pending`: the contiguous prefix as the offset, the rest in the metadata.
+    private func commit(_ pending: [(Partition, PartitionAcknowledgements)]) throws(KafkaError) {
         guard !pending.isEmpty else { return }
         let list = RDKafkaPartitionList(library: self.library, capacity: pending.count)
         for (key, acknowledgements) in pending {
@@ -181,7 +140,7 @@ final class KafkaGroupMember: @unchecked Sendable {
             }
         } catch {
             // Not committed: try again with the next commit.
-            self.state.withLock { $0.dirty.formUnion(pending.map(\.0)) }
+            self.state.withLock { $0.commitFailed(pending.map(\.0)) }
             throw error
         }
     }
@@ -210,24 +169,15 @@ final class KafkaGroupMember: @unchecked Sendable {
     /// A member without partitions is left alone: it has nothing to rewind, and an `rd_kafka_assign` while its own
     /// rebalance waits in the queue would be taken as the answer to that rebalance.
     func rewind(replay: Bool) throws(KafkaError) {
-        let partitions = self.state.withLock { state in
-            if replay { state.replaying = true }
-            return state.partitions
-        }
-        guard !partitions.isEmpty else { return }
-        try self.assign(partitions)
+        guard let assignment = self.state.withLock({ $0.rewind(replay: replay) }) else { return }
+        try self.assign(assignment)
     }
 
     /// Whether poll has handled every message of `topic`'s assigned partitions: the position against the high
     /// watermark the broker reports now. A partition not read since its assignment counts from its committed offset,
     /// or, without one, from the low watermark. Runs on the owning consumer's queue (a blocking broker round trip).
     func isCaughtUp(topic: String) -> Bool {
-        let partitions = self.state.withLock { state -> [(Partition, Int64?)]? in
-            guard !state.assignmentChanged else { return nil }
-            return state.partitions.filter { $0.key.topic == topic }.map { key, acknowledgements in
-                (key, state.position[key] ?? acknowledgements?.committed)
-            }
-        }
+        let partitions = self.state.withLock { $0.positions(of: topic) }
         guard let partitions, !partitions.isEmpty else { return false }
         for (key, position) in partitions {
             var low: Int64 = 0
@@ -235,7 +185,9 @@ final class KafkaGroupMember: @unchecked Sendable {
             let error = key.topic.withCString { name in
                 self.library.queryWatermarkOffsets(self.client.handle, name, key.partition, &low, &high, 5_000)
             }
-            guard error == 0, high <= (position ?? low) else { return false }
+            guard error == 0, KafkaGroupMemberStateMachine.isCaughtUp(position: position, low: low, high: high) else {
+                return false
+            }
         }
         return true
     }
@@ -249,13 +201,10 @@ final class KafkaGroupMember: @unchecked Sendable {
         self.client.destroy()
     }
 
-    private func assign(_ partitions: [Partition: PartitionAcknowledgements?]) throws(KafkaError) {
-        // Reading starts again at the committed offsets: nothing counts as read until poll hands it out again.
-        self.state.withLock { state in for key in partitions.keys { state.position[key] = nil } }
-        let list = RDKafkaPartitionList(library: self.library, capacity: partitions.count)
-        for (key, acknowledgements) in partitions {
-            // Without a committed offset, from the beginning (RD_KAFKA_OFFSET_BEGINNING).
-            list.add(topic: key.topic, partition: key.partition, offset: acknowledgements?.committed ?? -2)
+    private func assign(_ assignment: KafkaGroupMemberStateMachine.Assignment) throws(KafkaError) {
+        let list = RDKafkaPartitionList(library: self.library, capacity: assignment.partitions.count)
+        for (key, offset) in assignment.partitions {
+            list.add(topic: key.topic, partition: key.partition, offset: offset)
         }
         try self.library.check(self.library.assign(self.client.handle, list.pointer), "assigning \(self.group)")
     }
@@ -265,7 +214,6 @@ final class KafkaGroupMember: @unchecked Sendable {
     private func rebalance(_ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>)
     {
         let given = RDKafkaPartitionList.entries(of: list)
-        self.state.withLock { $0.assignmentChanged = true }
         do throws(KafkaError) {
             if error == Int32(CRK_RESP_ERR__ASSIGN_PARTITIONS) {
                 try self.library.check(
@@ -279,15 +227,7 @@ final class KafkaGroupMember: @unchecked Sendable {
                         entry.offset >= 0
                         ? PartitionAcknowledgements(committed: entry.offset, metadata: entry.metadata) : nil
                 }
-                if let extra = partitions.keys.first(where: { $0.partition != 0 }) {
-                    // More partitions would break topic order, which the engine's watermarks rely on.
-                    self.state.withLock {
-                        $0.unsupported =
-                            "topic \(extra.topic) has more than one partition; composite-service needs one partition per tenant topic (docs/kafka.md)"
-                    }
-                }
-                self.state.withLock { $0.partitions = partitions }
-                try self.assign(partitions)
+                try self.assign(self.state.withLock { $0.assigned(partitions) })
                 self.logger.info(
                     "kafka partitions assigned",
                     metadata: [
@@ -296,11 +236,8 @@ final class KafkaGroupMember: @unchecked Sendable {
                 )
             } else {
                 let revoked = Set(given.map { Partition(topic: $0.topic, partition: $0.partition) })
-                try? self.commit(only: revoked)
-                self.state.withLock { state in
-                    for key in revoked { state.partitions.removeValue(forKey: key) }
-                    state.dirty.subtract(revoked)
-                }
+                try? self.commit(self.state.withLock { $0.revoking(revoked) })
+                self.state.withLock { $0.revoked(revoked) }
                 _ = self.library.assign(self.client.handle, nil)
                 self.logger.info(
                     "kafka partitions revoked",
@@ -310,7 +247,7 @@ final class KafkaGroupMember: @unchecked Sendable {
         } catch {
             self.logger.error("kafka rebalance failed", metadata: ["group": "\(self.group)", "error": "\(error)"])
             _ = self.library.assign(self.client.handle, nil)
-            self.state.withLock { $0.partitions = [:] }
+            self.state.withLock { $0.rebalanceFailed() }
         }
     }
 }
