@@ -137,7 +137,7 @@ let package = Package(
         // Seeded mutation of valid inputs, shared by the fuzz tests of the parsers and decoders.
         .target(
             name: "FuzzSupport",
-            dependencies: ["CompositeBroker"],
+            dependencies: ["CompositeCore"],
             path: "Tests/FuzzSupport",
             swiftSettings: strictSettings
         ),

@@ -113,7 +113,7 @@ public final class EmbeddedBroker: MessageBroker {
 
     /// Forgets `subscription`'s acknowledgements of `ids`, as Pulsar does past its acknowledgement-hole limit and a
     /// Kafka broker that drops commit metadata: the next consumer receives those messages again. For tests and chaos
-    /// drills (the service must stay correct, `spec/semantics.md` guarantee 5).
+    /// drills (the service must stay correct, contract `semantics.md` guarantee 5).
     public func forgetAcknowledgements(of ids: [MessageID], subscription: String) throws {
         guard !ids.isEmpty else { return }
         try self.database.write { db in

@@ -20,7 +20,7 @@ public struct FixtureMessage: Sendable, Hashable {
     }
 }
 
-/// Reads fixture files (`fixtures/*.jsonl`) as `spec/replay.md` defines them.
+/// Reads fixture files (`fixtures/*.jsonl`) as contract `replay.md` defines them.
 public enum FixtureReader {
     /// The first line's time when it gives none.
     public static let defaultStart = Timestamp(iso8601: "2000-01-01T00:00:00.000Z")!

@@ -1,6 +1,6 @@
 public import CompositeCore
 
-/// What `composite-service replay` was asked to do (`spec/replay.md`).
+/// What `composite-service replay` was asked to do (contract `replay.md`).
 public struct ReplayOptions: Sendable {
     public var fixtures: [String]
     public var patients: String?

@@ -3,7 +3,7 @@ import CompositeCore
 import DequeModule
 
 /// Holds back a starting engine's input messages until it has read every decision proof stored on its state
-/// topics, so that no decision or claim is taken without them (`spec/semantics.md`, durable holding).
+/// topics, so that no decision or claim is taken without them (contract `semantics.md`, durable holding).
 ///
 /// The starting service publishes a read marker to each state topic; topics are delivered in order, so once its own
 /// marker comes back on a state topic, every proof stored there before it has been read. Until then state messages

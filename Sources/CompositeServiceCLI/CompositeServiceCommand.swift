@@ -13,7 +13,7 @@ struct CompositeServiceCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Exit code for usage and input errors, as `spec/replay.md` requires (ArgumentParser's own default is 64).
+    /// Exit code for usage and input errors, as contract `replay.md` requires (ArgumentParser's own default is 64).
     static let usageExitCode: Int32 = 2
 
     static func main() async {

@@ -4,7 +4,7 @@ import CompositeScoring
 import CompositeService
 import Foundation
 
-/// `composite-service replay`: runs fixture streams through the real engine offline (`spec/replay.md`).
+/// `composite-service replay`: runs fixture streams through the real engine offline (contract `replay.md`).
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",

@@ -1,7 +1,7 @@
 import CompositeCore
 import Testing
 
-/// Carrying held messages forward (`spec/semantics.md`, durable holding; guarantee 6), on the pure engine.
+/// Carrying held messages forward (contract `semantics.md`, durable holding; guarantee 6), on the pure engine.
 @Suite struct CarryingTests {
     static let state = "persistent://krane/tasks/acme-events-composite-service-state"
     static let catalog = ScorerCatalog([SumScorer()])

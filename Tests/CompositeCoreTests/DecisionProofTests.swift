@@ -1,7 +1,7 @@
 import CompositeCore
 import Testing
 
-/// Decision proofs (`spec/semantics.md`, guarantee 5 and durable holding), on the pure engine.
+/// Decision proofs (contract `semantics.md`, guarantee 5 and durable holding), on the pure engine.
 @Suite struct DecisionProofTests {
     static let state = "persistent://krane/tasks/acme-events-composite-service-state"
     static let catalog = ScorerCatalog([SumScorer()])

@@ -1,7 +1,7 @@
 import CompositeCore
 import Testing
 
-/// The four guarantees of `spec/semantics.md`, checked on generated multi-tenant, multi-patient scenarios against an
+/// The four guarantees of contract `semantics.md`, checked on generated multi-tenant, multi-patient scenarios against an
 /// uninterrupted run in publish order.
 @Suite struct EngineGuaranteeTests {
     static let configuration = EngineConfiguration(

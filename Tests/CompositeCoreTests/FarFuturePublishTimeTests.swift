@@ -1,7 +1,7 @@
 import CompositeCore
 import Testing
 
-/// A producer with a wrong clock (`spec/semantics.md`, known hazards): an input message published after the caller's
+/// A producer with a wrong clock (contract `semantics.md`, known hazards): an input message published after the caller's
 /// limit (its wall clock plus the allowed skew) is dead-lettered and moves no watermark.
 @Suite struct FarFuturePublishTimeTests {
     static let catalog = ScorerCatalog([SumScorer()])

@@ -1,15 +1,11 @@
 import CompositeCore
 
-/// A reproducible random number generator for scenario generation (SplitMix64).
-struct ScenarioRandom: RandomNumberGenerator {
-    var state: UInt64
+/// Scenario generation draws from the project's one seeded generator.
+typealias ScenarioRandom = SplitMix64
 
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+extension SplitMix64 {
+    init(state: UInt64) {
+        self.init(seed: state)
     }
 
     mutating func chance(_ probability: Double) -> Bool {

@@ -1,7 +1,7 @@
 import CompositeCore
 import Testing
 
-/// Watermark checkpoints (`spec/semantics.md`, guarantee 7 and durable holding), on the pure engine.
+/// Watermark checkpoints (contract `semantics.md`, guarantee 7 and durable holding), on the pure engine.
 @Suite struct WatermarkCheckpointTests {
     static let state = "persistent://krane/tasks/acme-events-composite-service-state"
     static let catalog = ScorerCatalog([SumScorer()])

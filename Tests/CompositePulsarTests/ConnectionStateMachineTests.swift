@@ -117,7 +117,15 @@ import Testing
         let receipt = SendReceipt(producerID: 1, sequenceID: 2, messageID: MessageIDData(ledgerID: 1, entryID: 1))
         #expect(machine.received(.sendReceipt(receipt)) == .sendReceipt(receipt))
         let message = Message(consumerID: 9, messageID: MessageIDData(ledgerID: 1, entryID: 1))
-        #expect(machine.received(.message(message)) == .deliver(consumerID: 9, message))
+        let payload = PulsarFrame.Payload(
+            metadata: MessageMetadata(producerName: "p", sequenceID: 1, publishTime: 9),
+            body: [1, 2]
+        )
+        #expect(machine.received(.message(message), payload: payload) == .deliver(consumerID: 9, message, payload))
+        #expect(
+            machine.received(.message(message))
+                == .closeConnection(PulsarError(.malformed, "MESSAGE without a payload"))
+        )
         #expect(
             machine.received(.closeConsumer(CloseConsumer(consumerID: 9, requestID: 0)))
                 == .consumerClosedByBroker(consumerID: 9)

@@ -2,7 +2,7 @@ import CompositeCore
 import CompositeService
 
 /// Reproducible streams of patients with several consecutive IMWG composites, 90 days apart, for the durable-holding
-/// properties (`spec/semantics.md`, guarantees 5 to 7). Each cycle's questionnaires are created shortly after its
+/// properties (contract `semantics.md`, guarantees 5 to 7). Each cycle's questionnaires are created shortly after its
 /// composite, so an old composite that came back to life would claim the next cycle's questionnaires (it is older in
 /// tasks-topic order); outcomes vary as in ``GeneratedStream``. ``copies`` are producer re-publications, with new
 /// message ids, of earlier cycles' messages, published during a later cycle.

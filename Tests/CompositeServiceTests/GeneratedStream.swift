@@ -9,14 +9,16 @@ enum GeneratedStream {
     static let brokerTenant = "krane-staging"
     static let tenants = ["orikami", "radboud"]
 
+    /// Draws from the project's one seeded generator.
     struct Random {
-        var state: UInt64
+        var generator: SplitMix64
+
+        init(state: UInt64) {
+            self.generator = SplitMix64(seed: state)
+        }
+
         mutating func next(_ bound: Int) -> Int {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
+            Int(self.generator.next() % UInt64(bound))
         }
     }
 

@@ -323,7 +323,7 @@ extension ProcessTests {
             try await server.start()
             // The end of the input, as replay's end of input (+infinity watermarks): a far-future message on every
             // topic. It is needed because a restarted engine knows only the watermarks of what was redelivered:
-            // unrelated messages that had moved them were acknowledged at once (spec/semantics.md) and do not come
+            // unrelated messages that had moved them were acknowledged at once (contract semantics.md) and do not come
             // back. In production idle topics then advance with the wall clock (IDLE_SECONDS), which this test turns
             // off to stay deterministic.
             for topic in self.endToEnd.topics {

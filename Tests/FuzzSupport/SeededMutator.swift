@@ -1,4 +1,4 @@
-import CompositeBroker
+import CompositeCore
 
 /// Seeded mutation of valid inputs for the fuzz tests: the same seed always gives the same sequence of inputs, so a
 /// failure names its seed and iteration and can be replayed.

@@ -1,5 +1,5 @@
 /// A held input message re-published to its tenant's state topic, so that the input subscription can acknowledge the
-/// original and keep its acknowledgement holes bounded (`spec/semantics.md`, durable holding; guarantee 6).
+/// original and keep its acknowledgement holes bounded (contract `semantics.md`, durable holding; guarantee 6).
 ///
 /// The copy keeps the original's topic, message id and publish time as its identity: the engine treats it exactly
 /// as the original, and a copy and its original seen together are one message.

@@ -1,6 +1,6 @@
 import DequeModule
 
-/// The engine's record of held input messages for carrying (`spec/semantics.md`, durable holding; guarantee 6):
+/// The engine's record of held input messages for carrying (contract `semantics.md`, durable holding; guarantee 6):
 /// what each one is, where it physically is now (its original on the input topic, or its newest copy on the state
 /// topic), since when it has been there, and how many each topic holds.
 ///

@@ -1,4 +1,4 @@
-/// Carrying held messages forward (`spec/semantics.md`, durable holding; guarantee 6): a message held on an input
+/// Carrying held messages forward (contract `semantics.md`, durable holding; guarantee 6): a message held on an input
 /// topic for longer than `carryAge`, or beyond `maxHeldPerTopic` messages there, is re-published to its tenant's state
 /// topic as a ``CarriedMessage``; once the broker confirmed the copy, the original is acknowledged. The input
 /// subscription then keeps few acknowledgement holes however long composites wait, and input retention only needs to

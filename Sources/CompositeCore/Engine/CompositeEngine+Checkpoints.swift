@@ -1,4 +1,4 @@
-/// Watermark checkpoints (`spec/semantics.md`, durable holding; guarantee 7): a restarted engine gets back the
+/// Watermark checkpoints (contract `semantics.md`, durable holding; guarantee 7): a restarted engine gets back the
 /// watermarks that acknowledged messages had carried, so decisions that waited only for a watermark are taken without
 /// new traffic or the idle interval.
 ///

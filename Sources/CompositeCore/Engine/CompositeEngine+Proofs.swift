@@ -6,7 +6,7 @@ struct ProvenComposite {
     var results: [ResultKey]
 }
 
-/// Decision proofs (`spec/semantics.md`, durable holding): once a composite's result is durable, a proof goes to the
+/// Decision proofs (contract `semantics.md`, durable holding): once a composite's result is durable, a proof goes to the
 /// tenant's state topic, and only once that is durable are the composite's messages acknowledged. The proof stays
 /// unacknowledged for `proofRetention` of event time, so any process reads it back after a restart; a message of the
 /// decided composite that comes back in that time (a broker that forgot an acknowledgement, a producer that

@@ -3,7 +3,7 @@ import HeapModule
 
 /// The composite engine: a pure state machine fed one broker delivery at a time, returning what to do as data.
 ///
-/// It implements the matching, event-time decision and acknowledgement rules of the contract (`spec/semantics.md`).
+/// It implements the matching, event-time decision and acknowledgement rules of the contract (contract `semantics.md`).
 /// It performs no I/O and reads no clock; the only notion of time is the publish times of the messages it is given,
 /// plus explicit watermark advances from its caller. After a crash a fresh engine rebuilds everything it needs from
 /// the messages the broker redelivers, because it never acknowledges a message a pending composite may still need.
@@ -72,7 +72,7 @@ public struct CompositeEngine: Sendable {
 
     /// A message arrived from the broker; an input message published after `limit` (the caller's wall clock plus
     /// the allowed skew) is dead-lettered without moving a watermark: a producer with a wrong clock must not carry
-    /// a topic's watermark into the future (`spec/semantics.md`, known hazards). The clock stays outside the engine.
+    /// a topic's watermark into the future (contract `semantics.md`, known hazards). The clock stays outside the engine.
     public mutating func receive(_ delivery: Delivery, publishedNoLaterThan limit: Timestamp?) -> [EngineAction] {
         self.counters.messagesReceived += 1
         let slotIndex = self.slot(for: delivery.topic)

@@ -1,5 +1,5 @@
 /// The watermark and read position of one tenant's two input topics, stored on the tenant's state topic from time to
-/// time (`spec/semantics.md`, durable holding), so that a restarted engine gets back the watermarks of messages that
+/// time (contract `semantics.md`, durable holding), so that a restarted engine gets back the watermarks of messages that
 /// were acknowledged (semantics guarantee 7: restarts do not stall).
 ///
 /// A restarted engine applies a topic's part only once it has read past the recorded position on that topic (every

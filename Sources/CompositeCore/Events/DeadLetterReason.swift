@@ -2,7 +2,7 @@
 ///
 /// Reasons quote sender-controlled text (a version, a tenant, a timestamp), so they are bounded: a quote shows at
 /// most ``quotedLimit`` bytes, and a whole reason at most ``limit`` bytes. A megabyte `version` field must not become
-/// a megabyte message property and log line (`spec/events.md`, dead letters).
+/// a megabyte message property and log line (contract `events.md`, dead letters).
 public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertible {
     /// The most bytes of sender text a reason quotes.
     public static let quotedLimit = 64

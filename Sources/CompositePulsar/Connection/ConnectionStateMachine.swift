@@ -17,7 +17,8 @@ struct ConnectionStateMachine {
         case completeRequest(id: UInt64, PulsarCommand)
         case sendReceipt(SendReceipt)
         case sendError(SendError)
-        case deliver(consumerID: UInt64, Message)
+        /// A MESSAGE for consumer `consumerID`, with its payload.
+        case deliver(consumerID: UInt64, Message, PulsarFrame.Payload)
         case producerClosedByBroker(producerID: UInt64)
         case consumerClosedByBroker(consumerID: UInt64)
         /// The peer has been silent past the keep-alive limit, or broke the protocol: close the channel.
@@ -60,7 +61,8 @@ struct ConnectionStateMachine {
         )
     }
 
-    mutating func received(_ command: PulsarCommand) -> Action {
+    /// A frame arrived: its command, and the payload that follows a MESSAGE.
+    mutating func received(_ command: PulsarCommand, payload: PulsarFrame.Payload? = nil) -> Action {
         self.silentTicks = 0
         switch (self.state, command) {
         case (.closed, _):
@@ -99,7 +101,8 @@ struct ConnectionStateMachine {
         case (.connected, .sendError(let error)):
             return .sendError(error)
         case (.connected, .message(let message)):
-            return .deliver(consumerID: message.consumerID, message)
+            guard let payload else { return .closeConnection(PulsarError(.malformed, "MESSAGE without a payload")) }
+            return .deliver(consumerID: message.consumerID, message, payload)
         case (.connected, .closeProducer(let close)):
             return .producerClosedByBroker(producerID: close.producerID)
         case (.connected, .closeConsumer(let close)):

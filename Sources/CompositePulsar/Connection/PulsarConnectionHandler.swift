@@ -70,16 +70,7 @@ final class PulsarConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
-        let action = self.machine.received(frame.command)
-        if case .deliver(let consumerID, let message) = action {
-            guard let payload = frame.payload else {
-                self.fail(PulsarError(.malformed, "MESSAGE without a payload"), context: context)
-                return
-            }
-            self.consumers[consumerID]?(.message(message, payload))
-            return
-        }
-        self.perform(action, context: context)
+        self.perform(self.machine.received(frame.command, payload: frame.payload), context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -114,8 +105,8 @@ final class PulsarConnectionHandler: ChannelInboundHandler {
             self.sends.removeValue(forKey: key)?.fail(
                 PulsarError(server: error.error, message: error.message, topic: nil)
             )
-        case .deliver:
-            break
+        case .deliver(let consumerID, let message, let payload):
+            self.consumers[consumerID]?(.message(message, payload))
         case .producerClosedByBroker(let id):
             self.logger.info("broker closed producer", metadata: ["producer": "\(id)"])
             self.producers.removeValue(forKey: id)?(PulsarError(.connectionFailed, "the broker closed the producer"))
