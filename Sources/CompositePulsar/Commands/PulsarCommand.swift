@@ -1,6 +1,5 @@
-/// One Pulsar `BaseCommand`: the commands this client sends and the ones it understands from a broker.
-///
-/// Each case's number is both its `BaseCommand.Type` and the `BaseCommand` field holding its body.
+/// One Pulsar `BaseCommand`: the commands this client sends and the ones it understands from a broker. Their wire
+/// numbers and names are in ``PulsarCommandType``.
 enum PulsarCommand: Sendable, Equatable {
     case connect(Connect)
     case connected(Connected)
@@ -30,66 +29,44 @@ enum PulsarCommand: Sendable, Equatable {
     /// A command this client does not act on (`ACTIVE_CONSUMER_CHANGE`, `REACHED_END_OF_TOPIC`, …).
     case other(type: Int)
 
+    /// The command's `BaseCommand.Type` number (also the field holding its body).
     var type: Int {
-        switch self {
-        case .connect: 2
-        case .connected: 3
-        case .subscribe: 4
-        case .producer: 5
-        case .send: 6
-        case .sendReceipt: 7
-        case .sendError: 8
-        case .message: 9
-        case .ack: 10
-        case .flow: 11
-        case .success: 13
-        case .error: 14
-        case .closeProducer: 15
-        case .closeConsumer: 16
-        case .producerSuccess: 17
-        case .ping: 18
-        case .pong: 19
-        case .partitionedMetadata: 21
-        case .partitionedMetadataResponse: 22
-        case .lookup: 23
-        case .lookupResponse: 24
-        case .authChallenge: 36
-        case .authResponse: 37
-        case .getLastMessageID: 29
-        case .getLastMessageIDResponse: 30
-        case .other(let type): type
-        }
+        if case .other(let type) = self { return type }
+        return self.commandType!.rawValue
     }
 
     /// The command's name for logs and errors.
-    var name: String {
+    var name: String { self.commandType?.name ?? "command \(self.type)" }
+
+    /// The known type of the command; `nil` for ``other(type:)``.
+    var commandType: PulsarCommandType? {
         switch self {
-        case .connect: "CONNECT"
-        case .connected: "CONNECTED"
-        case .subscribe: "SUBSCRIBE"
-        case .producer: "PRODUCER"
-        case .send: "SEND"
-        case .sendReceipt: "SEND_RECEIPT"
-        case .sendError: "SEND_ERROR"
-        case .message: "MESSAGE"
-        case .ack: "ACK"
-        case .flow: "FLOW"
-        case .success: "SUCCESS"
-        case .error: "ERROR"
-        case .closeProducer: "CLOSE_PRODUCER"
-        case .closeConsumer: "CLOSE_CONSUMER"
-        case .producerSuccess: "PRODUCER_SUCCESS"
-        case .ping: "PING"
-        case .pong: "PONG"
-        case .partitionedMetadata: "PARTITIONED_METADATA"
-        case .partitionedMetadataResponse: "PARTITIONED_METADATA_RESPONSE"
-        case .lookup: "LOOKUP"
-        case .lookupResponse: "LOOKUP_RESPONSE"
-        case .authChallenge: "AUTH_CHALLENGE"
-        case .authResponse: "AUTH_RESPONSE"
-        case .getLastMessageID: "GET_LAST_MESSAGE_ID"
-        case .getLastMessageIDResponse: "GET_LAST_MESSAGE_ID_RESPONSE"
-        case .other(let type): "command \(type)"
+        case .connect: .connect
+        case .connected: .connected
+        case .subscribe: .subscribe
+        case .producer: .producer
+        case .send: .send
+        case .sendReceipt: .sendReceipt
+        case .sendError: .sendError
+        case .message: .message
+        case .ack: .ack
+        case .flow: .flow
+        case .success: .success
+        case .error: .error
+        case .closeProducer: .closeProducer
+        case .closeConsumer: .closeConsumer
+        case .producerSuccess: .producerSuccess
+        case .ping: .ping
+        case .pong: .pong
+        case .partitionedMetadata: .partitionedMetadata
+        case .partitionedMetadataResponse: .partitionedMetadataResponse
+        case .lookup: .lookup
+        case .lookupResponse: .lookupResponse
+        case .authChallenge: .authChallenge
+        case .authResponse: .authResponse
+        case .getLastMessageID: .getLastMessageID
+        case .getLastMessageIDResponse: .getLastMessageIDResponse
+        case .other: nil
         }
     }
 
