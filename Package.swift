@@ -168,6 +168,8 @@ let package = Package(
                 "CompositePulsar", "CompositeBroker", "CompositeCore", "BrokerTestSupport", "FuzzSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -80,7 +80,12 @@ final class PulsarConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.machine.channelInactive()
-        self.failEverything(self.closedError ?? PulsarError(.connectionFailed, "the broker closed the connection"))
+        // Recorded, so that a request or registration made after the close fails at once instead of waiting for
+        // its timeout on a dead channel.
+        if self.closedError == nil {
+            self.closedError = PulsarError(.connectionFailed, "the broker closed the connection")
+        }
+        self.failEverything(self.closedError!)
         context.fireChannelInactive()
     }
 
