@@ -188,6 +188,9 @@ let package = Package(
                 "CompositePulsar",
                 "CompositeKafka",
                 "BrokerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

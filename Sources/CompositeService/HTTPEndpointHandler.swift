@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers one request at a time on a connection: GET and HEAD of the four paths, 405 for any other method. A
-/// connection idle for the request timeout, or whose request is not whole within it, is closed.
+/// connection idle for the request timeout, or whose request is not whole within it of the connection opening or
+/// the previous answer, is closed.
 final class HTTPEndpointHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -29,9 +30,27 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
         }
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { self.startDeadline(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.startDeadline(context: context)
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.deadline?.cancel()
         context.fireChannelInactive()
+    }
+
+    /// A request must be whole within the timeout from the moment the connection could send it (opened, or the
+    /// previous answer written): one sent a byte at a time, each byte resetting the idle timer, would otherwise
+    /// hold the connection for ever.
+    private func startDeadline(context: ChannelHandlerContext) {
+        guard self.deadline == nil else { return }
+        let channel = context.channel
+        self.deadline = context.eventLoop.scheduleTask(in: self.requestTimeout) { channel.close(promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -40,15 +59,14 @@ final class HTTPEndpointHandler: ChannelInboundHandler {
             self.method = head.method
             self.path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "/")
             self.keepAlive = head.isKeepAlive
-            // A request sent a byte at a time would otherwise hold the connection for ever.
-            let channel = context.channel
-            self.deadline = context.eventLoop.scheduleTask(in: self.requestTimeout) { channel.close(promise: nil) }
+            self.startDeadline(context: context)
         case .body:
             break
         case .end:
             self.deadline?.cancel()
             self.deadline = nil
             self.answer(context: context)
+            if self.keepAlive { self.startDeadline(context: context) }
         }
     }
 
