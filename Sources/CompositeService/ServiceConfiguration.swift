@@ -1,5 +1,6 @@
 public import CompositeCore
 public import CompositeKafka
+public import Logging
 
 /// How `composite-service run` is configured: from the environment, over a `.env` file. Every key and its default
 /// is documented in `.env.example`.
@@ -52,7 +53,7 @@ public struct ServiceConfiguration: Sendable {
     /// `LOG_FORMAT`: `text` or `json`. Default: `text`.
     public var logFormat: LogFormat = .text
     /// `LOG_LEVEL`: `trace` … `critical`. Default: `info`.
-    public var logLevel = "info"
+    public var logLevel = Logger.Level.info
     /// `PULSAR_URL`, `PULSAR_TOKEN`, `PULSAR_TOKEN_FILE`, `PULSAR_TLS_*`, `PULSAR_SUBSCRIPTION_TYPE`: the Pulsar
     /// broker; the token is never logged.
     public var pulsar = PulsarSettings()
@@ -181,11 +182,13 @@ public struct ServiceConfiguration: Sendable {
             configuration.logFormat = parsed
         }
         if let level = value("LOG_LEVEL") {
-            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            guard levels.contains(level) else {
-                throw fail("LOG_LEVEL", "must be one of \(levels.joined(separator: ", "))")
+            guard let parsed = Logger.Level(rawValue: level) else {
+                throw fail(
+                    "LOG_LEVEL",
+                    "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
-            configuration.logLevel = level
+            configuration.logLevel = parsed
         }
         configuration.pulsar = try PulsarSettings.load(
             value: value,

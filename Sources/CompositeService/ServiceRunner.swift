@@ -11,7 +11,7 @@ import ServiceLifecycle
 public enum ServiceRunner {
     /// Sets up logging as configured (human-readable text, or JSON lines).
     public static func bootstrapLogging(_ configuration: ServiceConfiguration) {
-        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = Self.logHandler(configuration.logFormat, label: label)
             handler.logLevel = level
