@@ -51,7 +51,8 @@ extension CompositeEngine {
     private mutating func carry(_ identities: [HeldRef]) {
         for identity in identities {
             guard let message = self.carrying.message(identity) else { continue }
-            let stream = self.topicSlots[Int(identity.topic)].stream
+            // Carried messages are input messages: their topics have a stream.
+            let stream = self.topicSlots[Int(identity.topic)].stream!
             self.sequence += 1
             let id = PublicationID(rawValue: self.sequence)
             self.publications[id] = InFlightPublication(refs: [], composite: nil, stage: .carry(identity))
@@ -78,7 +79,7 @@ extension CompositeEngine {
             self.carrying.carryAbandoned(identity)
             return
         }
-        let copy = HeldRef(topic: self.stateSlot(of: self.topicSlots[Int(identity.topic)].stream), id: id)
+        let copy = HeldRef(topic: self.stateSlot(of: self.topicSlots[Int(identity.topic)].stream!), id: id)
         guard self.held.contains(identity),
             let previous = self.carrying.move(identity, to: copy, since: self.carryClock)
         else {
@@ -171,7 +172,7 @@ extension CompositeEngine {
         }
         self.carrying.hold(identity, as: carried, at: copy, since: delivery.publishTime)
         self.counters.carriedMessagesRead += 1
-        self.receiveInput(carried.delivery, slot: slot, ref: identity, isCopy: true)
+        self.receiveInput(carried.delivery, slot: slot, stream: stream, ref: identity, isCopy: true)
     }
 
     /// Acknowledges one physical message that stands for nothing the engine holds.

@@ -51,7 +51,7 @@ extension CompositeEngine {
         self.handleDeferredCopies()
         guard let index = self.topicIndex[topic] else { return [] }
         let slot = self.topicSlots[Int(index)]
-        if slot.stream >= 0, !slot.isState { self.applyCheckpoint(stream: slot.stream, kind: slot.kind) }
+        if let stream = slot.stream, !slot.isState { self.applyCheckpoint(stream: stream, kind: slot.kind) }
         return self.output.take()
     }
 

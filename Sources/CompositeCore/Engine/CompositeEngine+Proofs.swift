@@ -85,7 +85,7 @@ extension CompositeEngine {
 
     /// A message on a state topic: a proof read back (after a restart, or our own), or something this version does
     /// not know, which is dead-lettered.
-    mutating func stateMessageReceived(_ delivery: Delivery, slot: TopicSlot, ref: HeldRef) {
+    mutating func stateMessageReceived(_ delivery: Delivery, slot: TopicSlot, stream: Int32, ref: HeldRef) {
         let json = try? JSONParser.parse(delivery.payload)
         if json?["kind"]?.stringValue == Self.readMarkerKind {
             // A restarted service's marker: it has served its purpose once read.
@@ -93,19 +93,19 @@ extension CompositeEngine {
             return
         }
         if let json, let carried = CarriedMessage(json: json),
-            carried.tenant == self.streams[Int(slot.stream)].topic.kraneTenant
+            carried.tenant == self.streams[Int(stream)].topic.kraneTenant
         {
-            self.carriedMessageRead(carried, copy: ref, delivery: delivery, stream: slot.stream)
+            self.carriedMessageRead(carried, copy: ref, delivery: delivery, stream: stream)
             return
         }
         if let json, let checkpoint = WatermarkCheckpoint(json: json),
-            checkpoint.tenant == self.streams[Int(slot.stream)].topic.kraneTenant
+            checkpoint.tenant == self.streams[Int(stream)].topic.kraneTenant
         {
-            self.checkpointRead(checkpoint, stream: slot.stream, ref: ref)
+            self.checkpointRead(checkpoint, stream: stream, ref: ref)
             return
         }
         guard let json, let proof = DecisionProof(json: json),
-            proof.tenant == self.streams[Int(slot.stream)].topic.kraneTenant
+            proof.tenant == self.streams[Int(stream)].topic.kraneTenant
         else {
             self.deadLetter(
                 delivery,
@@ -117,7 +117,7 @@ extension CompositeEngine {
             )
             return
         }
-        let key = OccurrenceKey(stream: slot.stream, occurrence: proof.occurrence)
+        let key = OccurrenceKey(stream: stream, occurrence: proof.occurrence)
         if let known = self.proofs[key] {
             if known.ref == nil {
                 self.proofs[key]!.ref = ref
@@ -134,7 +134,7 @@ extension CompositeEngine {
             _ = self.unindex(composite)
         }
         for occurrence in proof.claimed {
-            let task = OccurrenceKey(stream: slot.stream, occurrence: occurrence)
+            let task = OccurrenceKey(stream: stream, occurrence: occurrence)
             if let owner = self.componentOwners[task], owner.composite != key {
                 // Claimed here by another composite before the proof was read: the engine was started without its
                 // proofs. Nothing can be undone now; it is counted, and the state topic is read first to prevent it.
@@ -143,7 +143,7 @@ extension CompositeEngine {
             self.releaseCandidate(task)
         }
         for resultId in proof.componentResults {
-            for score in self.unlinked.removeValue(forKey: ResultKey(stream: slot.stream, resultId: resultId)) ?? [] {
+            for score in self.unlinked.removeValue(forKey: ResultKey(stream: stream, resultId: resultId)) ?? [] {
                 self.acknowledge(score.ref)
             }
         }

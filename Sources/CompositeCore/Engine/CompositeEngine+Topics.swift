@@ -1,7 +1,7 @@
 /// Topics and tenant streams, interned to small integers on first sight.
 extension CompositeEngine {
     /// Interns a topic name, registering its tenant stream on first sight. Names that are not tenant topics get a
-    /// slot with stream -1.
+    /// slot without a stream.
     mutating func slot(for name: String) -> Int32 {
         if let index = self.topicIndex[name] { return index }
         let index = Int32(self.topicSlots.count)
@@ -18,7 +18,7 @@ extension CompositeEngine {
             self.topicSlots.append(
                 TopicSlot(
                     name: name,
-                    stream: -1,
+                    stream: nil,
                     kind: .tasks,
                     topic: TenantTopic(brokerTenant: "", kind: .tasks, kraneTenant: "")
                 )

@@ -94,17 +94,17 @@ public struct CompositeEngine: Sendable {
             return self.output.take()
         }
         let slot = self.topicSlots[Int(slotIndex)]
-        if slot.isState {
-            self.stateMessageReceived(delivery, slot: slot, ref: ref)
-            return self.output.take()
-        }
-        guard slot.stream >= 0 else {
+        guard let stream = slot.stream else {
             self.deadLetter(
                 delivery,
                 ref: ref,
                 topic: "\(delivery.topic)-\(self.configuration.subscription)-DLQ",
                 reason: DeadLetterReason("topic \(delivery.topic) is not a tenant tasks or experiments topic")
             )
+            return self.output.take()
+        }
+        if slot.isState {
+            self.stateMessageReceived(delivery, slot: slot, stream: stream, ref: ref)
             return self.output.take()
         }
         if let undecodable = delivery.undecodable {
@@ -129,16 +129,16 @@ public struct CompositeEngine: Sendable {
             )
             return self.output.take()
         }
-        self.receiveInput(delivery, slot: slot, ref: ref, isCopy: false)
+        self.receiveInput(delivery, slot: slot, stream: stream, ref: ref, isCopy: false)
         return self.output.take()
     }
 
     /// An input message, or a carried copy standing for one (`isCopy`). A copy was read long after its original:
     /// it moves no watermark and no read position, which the original did when it was first read.
-    mutating func receiveInput(_ delivery: Delivery, slot: TopicSlot, ref: HeldRef, isCopy: Bool) {
+    mutating func receiveInput(_ delivery: Delivery, slot: TopicSlot, stream: Int32, ref: HeldRef, isCopy: Bool) {
         switch EventDecoder.decode(delivery.payload, on: slot.topic) {
         case .failure(let reason):
-            if !isCopy { self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime) }
+            if !isCopy { self.advance(stream: stream, kind: slot.kind, to: delivery.publishTime) }
             self.deadLetter(
                 delivery,
                 ref: ref,
@@ -150,10 +150,10 @@ public struct CompositeEngine: Sendable {
             // producers, so they do not move the watermark.
             if case .compositeScoreGenerated = event {
             } else if !isCopy {
-                self.advance(stream: slot.stream, kind: slot.kind, to: delivery.publishTime)
+                self.advance(stream: stream, kind: slot.kind, to: delivery.publishTime)
             }
             let deadLetters = self.counters.deadLetters
-            self.handle(event, stream: slot.stream, ref: ref, at: delivery.publishTime)
+            self.handle(event, stream: stream, ref: ref, at: delivery.publishTime)
             // Held as an input message (not as a dead letter in flight): it may have to be carried one day.
             if !isCopy, self.held.contains(ref), self.counters.deadLetters == deadLetters {
                 self.holdForCarrying(
@@ -166,7 +166,7 @@ public struct CompositeEngine: Sendable {
             }
         }
         guard !isCopy else { return }
-        self.read(delivery.id, stream: slot.stream, kind: slot.kind)
+        self.read(delivery.id, stream: stream, kind: slot.kind)
         if delivery.publishTime > self.carryClock { self.carryClock = delivery.publishTime }
     }
 
@@ -220,7 +220,7 @@ public struct CompositeEngine: Sendable {
     public mutating func advanceWatermark(topic: String, to time: Timestamp) -> [EngineAction] {
         self.handleDeferredCopies()
         let slot = self.topicSlots[Int(self.slot(for: topic))]
-        if slot.stream >= 0 { self.advance(stream: slot.stream, kind: slot.kind, to: time) }
+        if let stream = slot.stream { self.advance(stream: stream, kind: slot.kind, to: time) }
         return self.output.take()
     }
 

@@ -27,7 +27,9 @@ struct MatchKey: Hashable {
 /// One of the engine's topics, interned.
 struct TopicSlot {
     var name: String
-    var stream: Int32
+    /// The tenant stream of the topic; `nil` for a topic that is not a tenant topic (its messages are
+    /// dead-lettered).
+    var stream: Int32?
     var kind: TopicKind
     var topic: TenantTopic
     /// The tenant's state topic (proofs), not one of its event topics.
