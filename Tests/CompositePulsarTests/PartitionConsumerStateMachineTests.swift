@@ -20,6 +20,18 @@ import Testing
         MessageID(ledgerId: 1, entryId: entry, partition: 0, batchIndex: batch)
     }
 
+    /// The entry of `ids` (all of one entry) arriving on subscription `epoch` over an active connection.
+    func arrival(of ids: [MessageID], skipped: Int = 0, on machine: inout Machine, epoch: Int) -> Machine.Arrival? {
+        machine.entryArrived(
+            ids,
+            skipped: skipped,
+            ledgerID: ids[0].ledgerId,
+            entryID: ids[0].entryId,
+            epoch: epoch,
+            connectionActive: true
+        )
+    }
+
     func wire(_ entry: UInt64) -> MessageIDData {
         MessageIDData(ledgerID: 1, entryID: entry, partition: 0)
     }
@@ -40,17 +52,8 @@ import Testing
         var (machine, epoch) = self.subscribed(queue: 2)
         _ = machine.stop()
         #expect(machine.returnPermits(5, epoch: epoch) == nil)
-        #expect(
-            machine.entryArrived(
-                [self.id(1)],
-                skipped: 0,
-                ledgerID: 1,
-                entryID: 1,
-                epoch: epoch,
-                connectionActive: true
-            )
-                == nil
-        )
+        let stale = self.arrival(of: [self.id(1)], on: &machine, epoch: epoch)
+        #expect(stale == nil)
         // The next subscription's epoch is current again.
         let next = machine.subscribing()
         #expect(next > epoch)
@@ -104,14 +107,7 @@ import Testing
     @Test func aRedeliveredAcknowledgedMessageIsAcknowledgedAgainNotHandedOnAndItsPermitReturns() {
         var (machine, epoch) = self.subscribed(queue: 2)
         _ = machine.acknowledge([self.id(1)], connectionActive: true)
-        let arrival = machine.entryArrived(
-            [self.id(1)],
-            skipped: 0,
-            ledgerID: 1,
-            entryID: 1,
-            epoch: epoch,
-            connectionActive: true
-        )
+        let arrival = self.arrival(of: [self.id(1)], on: &machine, epoch: epoch)
         #expect(
             arrival
                 == .init(
@@ -120,14 +116,7 @@ import Testing
                 )
         )
         // A fresh entry is handed on; skipped batch indexes return their permits.
-        let batch = machine.entryArrived(
-            [self.id(2, batch: 1)],
-            skipped: 1,
-            ledgerID: 1,
-            entryID: 2,
-            epoch: epoch,
-            connectionActive: true
-        )
+        let batch = self.arrival(of: [self.id(2, batch: 1)], skipped: 1, on: &machine, epoch: epoch)
         #expect(batch == .init(fresh: [self.id(2, batch: 1)], actions: [.sendFlow(consumerID: 7, permits: 1)]))
     }
 
@@ -159,14 +148,7 @@ import Testing
     @Test func anEntryWithNothingLeftForTheApplicationCountsAsTaken() {
         var (machine, epoch) = self.subscribed()
         _ = machine.acknowledge([self.id(5)], connectionActive: true)
-        _ = machine.entryArrived(
-            [self.id(5)],
-            skipped: 0,
-            ledgerID: 1,
-            entryID: 5,
-            epoch: epoch,
-            connectionActive: true
-        )
+        _ = self.arrival(of: [self.id(5)], on: &machine, epoch: epoch)
         #expect(machine.lastMessageID(self.id(5)) == .caughtUp)
     }
 
