@@ -45,8 +45,9 @@ struct EngineSession {
         )
     }
 
-    /// What the consumer has buffered, up to `limit` messages, admitted through the gate; `gateOpened` when the
-    /// batch ends with the message that showed the state topics read, so the engine hears it right after.
+    /// What the consumer has buffered, up to `limit` messages, admitted through the gate. `gateOpened` when the
+    /// batch ends at the marker that showed the state topics read, followed by the input that waited for it: the
+    /// engine hears that the state topics are read right after the batch.
     mutating func readBatch(limit: Int) async throws -> (messages: [BrokerMessage], gateOpened: Bool) {
         var batch: [BrokerMessage] = []
         var received = try await self.consumer.receive(timeout: .milliseconds(100))
