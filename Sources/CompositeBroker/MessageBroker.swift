@@ -95,8 +95,8 @@ public protocol MessageBroker: Service {
     /// topics): brokers that read topics side by side anyway (Pulsar, Kafka) may ignore it, and the default does.
     func subscribe(topics: [String], subscription: String, readFirst: Set<String>) async throws -> any BrokerConsumer
 
-    /// Waits for what is in flight, then releases the broker's connections, files and threads. Publishing or
-    /// subscribing afterwards fails.
+    /// Releases the broker's connections, files and threads (the Kafka adapter first waits up to 10 s for deliveries
+    /// still outstanding). Publishing or subscribing afterwards fails.
     func close() async
 }
 

@@ -115,4 +115,35 @@ import Testing
             schedule.due(at: self.at(15), lookupsWaiting: false, stateTopicsRead: true).contains(.checkIdle(topic: "t"))
         )
     }
+
+    /// `IDLE_SECONDS` (1…86,400) and `CHECKPOINT_SECONDS` (1…3,600) at their smallest and largest values: an idle
+    /// check comes exactly one interval after the last delivery, and checkpoints once per period (never more often
+    /// than the 200 ms housekeeping, so 1 s means every fifth turn of it).
+    @Test(arguments: [(1, 1), (86_400, 3_600)] as [(Int64, Int64)])
+    func theIntervalsHoldAtTheirSmallestAndLargestValues(idle: Int64, checkpoint: Int64) {
+        var schedule = self.schedule(idle: Int(idle), checkpoint: Int(checkpoint))
+        let last = self.at(Double(idle) - 0.2)
+        #expect(!schedule.due(at: last, lookupsWaiting: false, stateTopicsRead: true).contains(.checkIdle(topic: "t")))
+        #expect(
+            schedule.due(at: self.at(Double(idle)), lookupsWaiting: false, stateTopicsRead: true).contains(
+                .checkIdle(topic: "t")
+            )
+        )
+
+        var checkpoints = self.schedule(idle: Int(idle), checkpoint: Int(checkpoint))
+        var published: [Int64] = []
+        // Turns 200 ms apart over two periods.
+        for turn in 1...(Int(checkpoint) * 10) {
+            let now = Int64(turn) * 200
+            if checkpoints.due(
+                at: self.start.advanced(by: .milliseconds(now)),
+                lookupsWaiting: false,
+                stateTopicsRead: true
+            )
+            .contains(.publishCheckpoints) {
+                published.append(now)
+            }
+        }
+        #expect(published == [checkpoint * 1_000, checkpoint * 2_000])
+    }
 }
